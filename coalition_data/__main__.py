@@ -1,0 +1,3 @@
+from coalition_data.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,96 @@
+"""coalition-data: validate and inspect the curated data package.
+
+Heavy imports happen inside the subcommand that needs them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from coalition_data.package import PackageError
+
+
+def _validate(args: argparse.Namespace) -> int:
+    try:
+        from coalition_data.validation import format_json, format_text, validate
+    except ImportError as exc:
+        print(f"coalition-data validate needs the validation extra: pip install 'coalition-data[validate]' ({exc})",
+              file=sys.stderr)
+        return 2
+    problems = validate(args.path, frictionless_rows=args.frictionless)
+    if args.format == "json":
+        print(format_json(problems))
+    elif problems:
+        print(format_text(problems))
+        print(f"\n{len(problems)} problem(s) found: the package is NOT valid.", file=sys.stderr)
+    else:
+        print("valid: every check passed")
+    return 1 if problems else 0
+
+
+def _summary(args: argparse.Namespace) -> int:
+    from coalition_data.loader import load
+    from coalition_data.package import open_package
+
+    package = open_package(args.path)
+    print(f"{package.descriptor.get('title', package.descriptor['name'])}\nversion {package.version}\n")
+    width = max(map(len, package.tables))
+    for name, table in package.tables.items():
+        frame = load(name, path=args.path)
+        print(f"{name:<{width}}  {frame.height:>5} rows  {table.description.split('.')[0]}")
+    return 0
+
+
+def _span(args: argparse.Namespace) -> int:
+    from coalition_data.loader import source_text
+
+    text = source_text(args.source_id, path=args.path)
+    starts = [i for i in range(len(text)) if text.startswith(args.text, i)]
+    if not starts:
+        print(f"{args.text!r} does not occur in source {args.source_id}", file=sys.stderr)
+        return 1
+    for start in starts:
+        print(f"{args.source_id}\t{start}\t{start + len(args.text)}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="coalition-data", description=__doc__.splitlines()[0].rstrip("."))
+    commands = top.add_subparsers(dest="command", required=True)
+
+    validate = commands.add_parser(
+        "validate", help="run every check on the package and list every problem",
+        description="Check the descriptor, every CSV against its Table Schema, cross-table integrity and "
+                    "provenance. Lists every problem as file:line, column, rule and value; exits 1 if any.",
+        epilog="example: coalition-data validate --format json path/to/package")
+    validate.add_argument("path", nargs="?", help="package folder or datapackage.json (default: the shipped package)")
+    validate.add_argument("--format", choices=["text", "json"], default="text")
+    validate.add_argument("--frictionless", action="store_true",
+                          help="also let frictionless validate every row (slow, independent cross-check)")
+    validate.set_defaults(run=_validate)
+
+    summary = commands.add_parser("summary", help="list the tables with their row counts",
+                                  epilog="example: coalition-data summary")
+    summary.add_argument("path", nargs="?", help="package folder (default: the shipped package)")
+    summary.set_defaults(run=_summary)
+
+    span = commands.add_parser("span", help="print the character offsets of a text in a source (for curators)",
+                               epilog="example: coalition-data span 000_0f24138b4bfb8b6c 'بيان مشترك'")
+    span.add_argument("source_id")
+    span.add_argument("text")
+    span.add_argument("--path", help="package folder (default: the shipped package)")
+    span.set_defaults(run=_span)
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):
+        stream.reconfigure(encoding="utf-8")
+    args = parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except PackageError as exc:
+        print(f"coalition-data: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,152 @@
+"""Read one CSV strictly: bytes, structure, header, then typed columns with the failing cells."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from coalition_data.package import Table
+from coalition_data.validation.problems import Problem, shown
+
+_DATE = r"^\d{4}-\d{2}-\d{2}$"
+
+
+@dataclass
+class ParsedTable:
+    """A table read as far as it could be: typed frame (enum columns kept as strings) and line numbers."""
+
+    table: Table
+    file: str
+    frame: pl.DataFrame | None = None
+    record_lines: list[int] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    def line(self, row: int) -> int | None:
+        """1-based line in the CSV where data row ``row`` (0-based) starts."""
+        return self.record_lines[row] if 0 <= row < len(self.record_lines) else None
+
+    def problem(self, row: int | None, column: str | None, value: Any, rule: str, message: str) -> None:
+        line = self.line(row) if row is not None else None
+        self.problems.append(Problem(self.file, line, column, shown(value), rule, message))
+
+
+def read_table(table: Table, file: str) -> ParsedTable:
+    parsed = ParsedTable(table, file)
+    if not table.path.is_file():
+        parsed.problem(None, None, None, "file-missing", f"table {table.name!r} names a file that does not exist")
+        return parsed
+    raw = table.path.read_bytes()
+    text = _decode(raw, parsed)
+    if text is None:
+        return parsed
+    if not _check_structure(text, parsed):
+        return parsed
+    try:
+        strings = pl.read_csv(text.encode("utf-8"), infer_schema=False, has_header=True)
+    except Exception as exc:  # the structural pass should have caught it; never let it escape
+        parsed.problem(None, None, None, "csv-syntax", f"not readable as CSV: {str(exc).splitlines()[0]}")
+        return parsed
+    parsed.frame = _typed(strings, parsed)
+    return parsed
+
+
+def _decode(raw: bytes, parsed: ParsedTable) -> str | None:
+    if not raw:
+        parsed.problem(None, None, None, "empty-file", "the file is empty: it needs at least the header line")
+        return None
+    if raw.startswith(b"\xef\xbb\xbf"):
+        parsed.problems.append(Problem(parsed.file, 1, None, None, "bom", "the file starts with a UTF-8 byte order mark; save it without BOM"))
+        raw = raw[3:]
+    if b"\x00" in raw:
+        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+        parsed.problems.append(Problem(parsed.file, line, None, None, "encoding", "NUL byte in the file: it is not UTF-8 text (UTF-16?)"))
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        bad = raw[exc.start : exc.start + 4].hex(" ")
+        parsed.problems.append(Problem(parsed.file, line, None, bad, "encoding",
+                                       f"invalid UTF-8 byte at byte offset {exc.start}: save the file as UTF-8"))
+        return None
+    if "\r" in text:
+        line = text[: text.index("\r")].count("\n") + 1
+        parsed.problems.append(Problem(parsed.file, line, None, None, "line-endings",
+                                       "carriage return (CRLF or CR line ending): use LF line endings"))
+    return text
+
+
+def _check_structure(text: str, parsed: ParsedTable) -> bool:
+    """Header and field counts, with the line where each record starts. False when rows cannot be mapped."""
+    expected = parsed.table.field_names
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader)
+    except StopIteration:
+        parsed.problem(None, None, None, "empty-file", "the file has no header line")
+        return False
+    except csv.Error as exc:
+        parsed.problems.append(Problem(parsed.file, 1, None, None, "csv-syntax", f"header line is not valid CSV: {exc}"))
+        return False
+    if header != expected:
+        _header_problem(header, expected, parsed)
+        return False
+    ok = True
+    start = reader.line_num + 1
+    try:
+        for record in reader:
+            if record and len(record) != len(expected):
+                parsed.problems.append(Problem(parsed.file, start, None, None, "field-count",
+                                               f"{len(record)} fields where the header has {len(expected)}"))
+                ok = False
+            parsed.record_lines.append(start)
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        parsed.problems.append(Problem(parsed.file, start, None, None, "csv-syntax", f"not valid CSV from here: {exc}"))
+        return False
+    return ok
+
+
+def _header_problem(header: list[str], expected: list[str], parsed: ParsedTable) -> None:
+    missing = [name for name in expected if name not in header]
+    extra = [name for name in header if name not in expected]
+    parts = []
+    if missing:
+        parts.append("missing " + ", ".join(missing))
+    if extra:
+        parts.append("unexpected " + ", ".join(repr(name) for name in extra))
+    if not parts:
+        parts.append("columns out of order")
+    parsed.problems.append(Problem(parsed.file, 1, None, shown(",".join(header)), "header",
+                                   "header does not match the Table Schema (" + "; ".join(parts)
+                                   + "); expected: " + ",".join(expected)))
+
+
+def _typed(strings: pl.DataFrame, parsed: ParsedTable) -> pl.DataFrame:
+    """Cast each column to its schema type; every cell that does not parse is a problem (and becomes null)."""
+    columns = []
+    for spec in parsed.table.fields:
+        name, kind = spec["name"], spec["type"]
+        raw = strings[name]
+        if kind == "integer":
+            value = raw.str.strip_chars().cast(pl.Int64, strict=False)
+            bad = raw.is_not_null() & (value.is_null() | ~raw.str.contains(r"^[+-]?\d+$"))
+        elif kind == "number":
+            value = raw.cast(pl.Float64, strict=False)
+            bad = raw.is_not_null() & value.is_null()
+        elif kind == "date":
+            value = raw.str.to_date("%Y-%m-%d", strict=False)
+            bad = raw.is_not_null() & (value.is_null() | ~raw.str.contains(_DATE))
+        else:
+            value, bad = raw, None
+        if bad is not None:
+            for row in bad.arg_true().to_list():
+                parsed.problem(row, name, raw[row], "type", f"not a valid {kind}"
+                               + (" (ISO 8601 YYYY-MM-DD, a real calendar day)" if kind == "date" else ""))
+            value = pl.Series(name, value).set(bad, None) if bad.any() else value
+        columns.append(value.alias(name))
+    return pl.DataFrame(columns)

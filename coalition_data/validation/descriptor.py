@@ -1,0 +1,88 @@
+"""The Data Package descriptor and its Table Schemas, checked by frictionless and by our own conventions."""
+
+from __future__ import annotations
+
+import copy
+import re
+from pathlib import Path
+from typing import Any
+
+from coalition_data.dtypes import SUPPORTED_TYPES
+from coalition_data.package import DESCRIPTOR, PackageError, inside, read_json
+from coalition_data.validation.problems import Problem
+
+
+def check_descriptor(root: Path) -> list[Problem]:
+    """Problems with datapackage.json or the schemas it names; empty when both frictionless and we accept them."""
+    try:
+        descriptor = read_json(root / DESCRIPTOR)
+    except PackageError as exc:
+        return [_problem(DESCRIPTOR, str(exc))]
+    if not isinstance(descriptor, dict) or not isinstance(descriptor.get("resources"), list):
+        return [_problem(DESCRIPTOR, "the descriptor must be a JSON object with a list of resources")]
+    problems: list[Problem] = []
+    inlined = copy.deepcopy(descriptor)
+    for index, resource in enumerate(inlined["resources"]):
+        if not isinstance(resource, dict):
+            problems.append(_problem(DESCRIPTOR, f"resource {index} must be a JSON object"))
+            continue
+        where = f"resource {resource.get('name', index)!r}"
+        if resource.get("encoding") != "utf-8":
+            problems.append(_problem(DESCRIPTOR, f'{where}: declare "encoding": "utf-8"'))
+        for key in ("path", "schema"):
+            if key in resource and not isinstance(resource[key], (str, dict)):
+                problems.append(_problem(DESCRIPTOR, f"{where}: {key} must be a single relative path"))
+            elif isinstance(resource.get(key), str):
+                try:
+                    inside(root, resource[key])
+                except PackageError as exc:
+                    problems.append(_problem(DESCRIPTOR, f"{where}: {exc}", resource[key]))
+        if isinstance(resource.get("schema"), str) and not problems:
+            schema_path = resource["schema"]
+            try:
+                resource["schema"] = read_json(inside(root, schema_path))
+            except PackageError as exc:
+                problems.append(_problem(schema_path, str(exc), rule="schema"))
+                continue
+            problems.extend(_schema_conventions(schema_path, resource["schema"]))
+    if not problems:
+        problems.extend(_frictionless(inlined))
+    return problems
+
+
+def _problem(file: str, message: str, value: str | None = None, rule: str = "descriptor") -> Problem:
+    return Problem(file, None, None, value, rule, message)
+
+
+def _frictionless(descriptor: dict[str, Any]) -> list[Problem]:
+    import frictionless
+
+    try:
+        package = frictionless.Package.from_descriptor(descriptor)
+        errors = list(frictionless.Package.metadata_validate(package.to_descriptor()))
+    except frictionless.FrictionlessException as exc:
+        errors = exc.reasons or [exc.error]
+    return [_problem(DESCRIPTOR, error.message) for error in errors]
+
+
+def _schema_conventions(path: str, schema: Any) -> list[Problem]:
+    if not isinstance(schema, dict) or not isinstance(schema.get("fields"), list):
+        return [_problem(path, "a Table Schema needs a list of fields", rule="schema")]
+    problems = []
+    for field in schema["fields"]:
+        if not isinstance(field, dict):
+            continue
+        name = field.get("name")
+        if "categories" in field:
+            problems.append(Problem(path, None, name, None, "schema",
+                                    "v2 'categories' are ignored by frictionless: list allowed values in constraints.enum"))
+        if field.get("type", "string") not in SUPPORTED_TYPES:
+            problems.append(Problem(path, None, name, field.get("type"), "schema",
+                                    f"type must be one of {', '.join(SUPPORTED_TYPES)}"))
+        pattern = field.get("constraints", {}).get("pattern") if isinstance(field.get("constraints"), dict) else None
+        if pattern is not None:
+            try:
+                re.compile(pattern)
+            except (re.error, TypeError) as exc:
+                problems.append(Problem(path, None, name, str(pattern), "schema", f"pattern is not a valid regular expression: {exc}"))
+    return problems

@@ -1,0 +1,108 @@
+"""Rules across tables: foreign keys, parent cycles, orphans, support and coordinates."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from coalition_data.validation.csv_reading import ParsedTable
+
+# Tables whose rows only describe another row (its spellings) do not keep that row from being an orphan.
+DESCRIBING_TABLES = {"actor_names", "location_names"}
+ORPHAN_CHECKED = ("sources", "actors", "locations")
+
+
+def foreign_keys(parsed: ParsedTable) -> list[tuple[list[str], str, list[str]]]:
+    """(fields, referenced table, referenced fields) for each foreign key; a missing resource means self."""
+    keys = []
+    for fk in parsed.table.schema.get("foreignKeys", []):
+        fields, ref = fk["fields"], fk["reference"]
+        fields = [fields] if isinstance(fields, str) else fields
+        target = ref.get("resource") or parsed.table.name
+        ref_fields = ref["fields"]
+        keys.append((fields, target, [ref_fields] if isinstance(ref_fields, str) else ref_fields))
+    return keys
+
+
+def _frames_ok(tables: dict[str, ParsedTable], *names: str) -> bool:
+    return all(name in tables and tables[name].frame is not None for name in names)
+
+
+def check_foreign_keys(tables: dict[str, ParsedTable]) -> None:
+    for parsed in tables.values():
+        for fields, target, ref_fields in foreign_keys(parsed):
+            if not _frames_ok(tables, parsed.table.name, target):
+                continue
+            referenced = tables[target].frame.select([pl.col(r).cast(pl.String).alias(f) for f, r in zip(fields, ref_fields)]).unique()
+            rows = parsed.frame.with_row_index("_row").select("_row", *[pl.col(f).cast(pl.String) for f in fields]).drop_nulls(fields)
+            dangling = rows.join(referenced, on=fields, how="anti")
+            for row, *values in dangling.iter_rows():
+                parsed.problem(row, fields[0], ",".join(map(str, values)), "foreign-key",
+                               f"no row in {target} has {', '.join(ref_fields)} = this value")
+
+
+def check_cycles(tables: dict[str, ParsedTable]) -> None:
+    """Parent chains (self references) must end: a → b → a is an error."""
+    for parsed in tables.values():
+        if parsed.frame is None:
+            continue
+        for fields, target, ref_fields in foreign_keys(parsed):
+            if target != parsed.table.name or len(fields) != 1:
+                continue
+            child, parent = ref_fields[0], fields[0]
+            parent_of = dict(parsed.frame.select(child, parent).drop_nulls().iter_rows())
+            row_of = {key: row for row, key in enumerate(parsed.frame[child].to_list())}
+            reported: set[str] = set()
+            for start in parent_of:
+                seen, node = [], start
+                while node in parent_of and node not in seen:
+                    seen.append(node)
+                    node = parent_of[node]
+                if node in seen and node not in reported:
+                    cycle = seen[seen.index(node):]
+                    reported.update(cycle)
+                    parsed.problem(row_of.get(node), parent, node, "cycle",
+                                   f"{parent} chain loops: {' → '.join(cycle + [node])}")
+
+
+def check_orphans(tables: dict[str, ParsedTable]) -> None:
+    """Every source, actor and location is used by some other row."""
+    for name in ORPHAN_CHECKED:
+        if not _frames_ok(tables, name):
+            continue
+        target = tables[name]
+        key = target.table.primary_key[0]
+        used: set[str] = set()
+        for parsed in tables.values():
+            if parsed.table.name in DESCRIBING_TABLES or parsed.frame is None:
+                continue
+            for fields, ref_table, _ in foreign_keys(parsed):
+                if ref_table == name and len(fields) == 1:
+                    used.update(parsed.frame[fields[0]].drop_nulls().to_list())
+        for row, value in enumerate(target.frame[key].to_list()):
+            if value is not None and value not in used:
+                target.problem(row, key, value, "orphan", f"no other row refers to this {name[:-1]}")
+
+
+def check_event_support(tables: dict[str, ParsedTable]) -> None:
+    if not _frames_ok(tables, "events", "event_claims"):
+        return
+    supported = set(tables["event_claims"].frame["event_id"].drop_nulls().to_list())
+    for row, event in enumerate(tables["events"].frame["event_id"].to_list()):
+        if event is not None and event not in supported:
+            tables["events"].problem(row, "event_id", event, "unsupported-event", "no claim supports this event (see event_claims)")
+
+
+def check_coordinates_in_country(tables: dict[str, ParsedTable]) -> None:
+    if not _frames_ok(tables, "locations", "countries"):
+        return
+    located = tables["locations"].frame.with_row_index("_row").drop_nulls(["latitude", "longitude", "country_code"])
+    boxes = tables["countries"].frame.select("country_code", "min_latitude", "max_latitude", "min_longitude", "max_longitude")
+    outside = located.join(boxes, on="country_code").filter(
+        ~pl.col("latitude").is_between("min_latitude", "max_latitude")
+        | ~pl.col("longitude").is_between("min_longitude", "max_longitude"))
+    for row, lat, lon, country in outside.select("_row", "latitude", "longitude", "country_code").iter_rows():
+        tables["locations"].problem(row, "latitude", f"{lat},{lon}", "outside-country",
+                                    f"coordinates fall outside the bounding box of {country} (see countries)")
+
+
+ALL = (check_foreign_keys, check_cycles, check_orphans, check_event_support, check_coordinates_in_country)

@@ -1,0 +1,100 @@
+"""Rules tying rows to the article texts: checksums, verbatim spans, attested names."""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from pathlib import Path
+
+import polars as pl
+
+from coalition_data.package import PackageError, inside
+from coalition_data.validation.csv_reading import ParsedTable
+
+SPAN_TABLES = {"claims": "quote_ar", "furniture": "text_ar"}
+
+
+def read_sources(tables: dict[str, ParsedTable], root: Path) -> dict[str, str]:
+    """Check each source file against its row; return the texts that could be read, by source_id."""
+    parsed = tables.get("sources")
+    if parsed is None or parsed.frame is None:
+        return {}
+    texts = {}
+    columns = ["source_id", "path", "sha256", "bytes", "chars"]
+    for row, (source_id, path, sha256, size, chars) in enumerate(parsed.frame.select(columns).iter_rows()):
+        if source_id is None or path is None:
+            continue
+        try:
+            file = inside(root, path)
+        except PackageError as exc:
+            parsed.problem(row, "path", path, "source-path", str(exc))
+            continue
+        if not file.is_file():
+            parsed.problem(row, "path", path, "source-missing", "the source text file does not exist")
+            continue
+        raw = file.read_bytes()
+        digest = hashlib.sha256(raw).hexdigest()
+        if sha256 is not None and digest != sha256:
+            parsed.problem(row, "sha256", sha256, "source-hash", f"the file's SHA-256 is {digest}: the text changed, or the hash is wrong")
+        if size is not None and len(raw) != size:
+            parsed.problem(row, "bytes", size, "source-size", f"the file has {len(raw)} bytes")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            parsed.problem(row, "path", path, "encoding", f"source text is not UTF-8 (byte offset {exc.start})")
+            continue
+        if chars is not None and len(text) != chars:
+            parsed.problem(row, "chars", chars, "source-size", f"the text has {len(text)} characters")
+        texts[source_id] = text
+    return texts
+
+
+def check_spans(tables: dict[str, ParsedTable], texts: dict[str, str]) -> None:
+    """Each quoted span equals its source text between the offsets, and cuts no letter from its marks."""
+    for name, column in SPAN_TABLES.items():
+        parsed = tables.get(name)
+        if parsed is None or parsed.frame is None:
+            continue
+        rows = parsed.frame.select("source_id", "char_start", "char_end", column).iter_rows()
+        for row, (source_id, start, end, quote) in enumerate(rows):
+            text = texts.get(source_id)
+            if text is None or None in (start, end, quote) or start >= end:
+                continue
+            if end > len(text):
+                parsed.problem(row, "char_end", end, "span-bounds", f"past the end of the source text ({len(text)} characters)")
+                continue
+            actual = text[start:end]
+            if actual != quote:
+                parsed.problem(row, column, quote, "verbatim",
+                               f"differs from the source text at {start}:{end}, which reads «{actual[:80]}»"
+                               + _first_difference(quote, actual))
+            elif unicodedata.combining(text[start]) or (end < len(text) and unicodedata.combining(text[end])):
+                parsed.problem(row, "char_start", start, "span-boundary", "the span cuts a letter from its diacritic mark")
+
+
+def _first_difference(quote: str, actual: str) -> str:
+    for index, (a, b) in enumerate(zip(quote, actual)):
+        if a != b:
+            return f" (first difference at character {index}: U+{ord(a):04X} vs U+{ord(b):04X})"
+    return f" (lengths {len(quote)} vs {len(actual)})"
+
+
+def check_attested(tables: dict[str, ParsedTable], texts: dict[str, str]) -> None:
+    """Fields marked x-attested (names, headlines as printed) occur verbatim in some source text."""
+    if not texts:
+        return
+    corpus = "\n\u0000".join(texts.values())
+    for parsed in tables.values():
+        if parsed.frame is None:
+            continue
+        for spec in parsed.table.fields:
+            if not spec.get("x-attested"):
+                continue
+            name = spec["name"]
+            values = parsed.frame[name]
+            distinct = values.drop_nulls().unique().to_list()
+            missing = {v for v in distinct if v not in corpus}
+            if not missing:
+                continue
+            for row in values.is_in(pl.Series(list(missing), dtype=values.dtype)).arg_true().to_list():
+                parsed.problem(row, name, values[row], "attested", "this text does not occur verbatim in any source article")

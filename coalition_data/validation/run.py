@@ -1,0 +1,74 @@
+"""Run every check on a package folder and collect all problems."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandera.polars as pa
+
+from coalition_data.package import DESCRIPTOR, PackageError, open_package, resolve_root
+from coalition_data.validation import column_checks, integrity, provenance, row_rules
+from coalition_data.validation.csv_reading import ParsedTable, read_table
+from coalition_data.validation.descriptor import check_descriptor
+from coalition_data.validation.problems import Problem
+
+
+def validate(path: str | Path | None = None, *, frictionless_rows: bool = False) -> list[Problem]:
+    """All problems in the package at ``path`` (default: the shipped one), sorted by file and line."""
+    try:
+        root = resolve_root(path)
+    except PackageError as exc:
+        return [Problem(str(path), None, None, None, "descriptor", str(exc))]
+    problems = check_descriptor(root)
+    if problems:
+        return problems  # tables cannot be trusted to mean what a broken descriptor says
+    package = open_package(root)
+    tables: dict[str, ParsedTable] = {}
+    for name, table in package.tables.items():
+        parsed = read_table(table, table.path.relative_to(root).as_posix())
+        if parsed.frame is not None:
+            _column_checks(parsed)
+            for rule in row_rules.ALL:
+                rule(parsed)
+        tables[name] = parsed
+    for rule in integrity.ALL:
+        rule(tables)
+    texts = provenance.read_sources(tables, root)
+    provenance.check_spans(tables, texts)
+    provenance.check_attested(tables, texts)
+    for parsed in tables.values():
+        problems.extend(parsed.problems)
+    if frictionless_rows:
+        problems.extend(_frictionless_rows(root))
+    return sorted(set(problems), key=Problem.sort_key)
+
+
+def _column_checks(parsed: ParsedTable) -> None:
+    schema, rules = column_checks.build(parsed.table)
+    try:
+        schema.validate(parsed.frame, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases.select("column", "check", "index", "failure_case").iter_rows()
+        for column, check, index, value in cases:
+            rule = rules.get((column, check)) or rules.get((None, check))
+            if rule is None:
+                rule = column_checks.Rule(check, f"fails pandera check {check}")
+            if index is None:
+                parsed.problems.append(Problem(parsed.file, None, column, value, rule.rule, rule.message))
+            else:
+                parsed.problem(index, column, parsed.frame[column][index] if column else value, rule.rule, rule.message)
+
+
+def _frictionless_rows(root: Path) -> list[Problem]:
+    """The opt-in cross-check: frictionless reads every row itself (slow, but independent of our reader)."""
+    import frictionless
+
+    report = frictionless.validate(str(root / DESCRIPTOR))
+    problems = []
+    for task in report.tasks:
+        for error in task.errors:
+            line = getattr(error, "row_number", None)
+            column = getattr(error, "field_name", None)
+            value = getattr(error, "cell", None)
+            problems.append(Problem(task.place or DESCRIPTOR, line, column, value, f"frictionless:{error.type}", error.message))
+    return problems
