@@ -43,6 +43,17 @@ def _summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def _coverage(args: argparse.Namespace) -> int:
+    from coalition_data.coverage import format_report, measure
+
+    results = measure(args.path)
+    print(format_report(results))
+    short = [r.source_id for r in results if r.share < args.minimum]
+    if short:
+        print(f"\nbelow {args.minimum:.0%}: {', '.join(short)}", file=sys.stderr)
+    return 1 if short else 0
+
+
 def _span(args: argparse.Namespace) -> int:
     from coalition_data.loader import source_text
 
@@ -75,6 +86,16 @@ def parser() -> argparse.ArgumentParser:
                                   epilog="example: coalition-data summary")
     summary.add_argument("path", nargs="?", help="package folder (default: the shipped package)")
     summary.set_defaults(run=_summary)
+
+    coverage = commands.add_parser(
+        "coverage", help="share of each article's reporting text covered by claims; uncovered passages in full",
+        description="For each source: the share of its non-whitespace text outside declared furniture that lies in "
+                    "at least one claim span, the passages left uncovered, and how many claims, events, actors and "
+                    "places draw on it. Exits 1 if a source is below --minimum.",
+        epilog="example: coalition-data coverage --minimum 1.0")
+    coverage.add_argument("path", nargs="?", help="package folder (default: the shipped package)")
+    coverage.add_argument("--minimum", type=float, default=0.95, help="lowest acceptable share per source (default 0.95)")
+    coverage.set_defaults(run=_coverage)
 
     span = commands.add_parser("span", help="print the character offsets of a text in a source (for curators)",
                                epilog="example: coalition-data span 000_0f24138b4bfb8b6c 'بيان مشترك'")

@@ -1,0 +1,76 @@
+"""Fixtures: a writable copy of the real package, and helpers to corrupt it one way at a time."""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+
+from coalition_data.package import open_package
+from coalition_data.validation import Problem, validate
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+class PackageCopy:
+    """A copy of the shipped package in a temporary folder."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        for name in ("datapackage.json", "schemas", "data"):
+            source = REPO / name
+            (shutil.copytree if source.is_dir() else shutil.copy)(source, root / name)
+
+    def csv(self, table: str) -> Path:
+        return self.root / "data" / f"{table}.csv"
+
+    def rows(self, table: str) -> list[dict[str, str]]:
+        with self.csv(table).open(encoding="utf-8", newline="") as f:
+            return list(csv.DictReader(f))
+
+    def write_rows(self, table: str, rows: list[dict[str, str]], header: list[str] | None = None) -> None:
+        header = header or open_package(self.root).table(table).field_names
+        out = io.StringIO()
+        writer = csv.DictWriter(out, header, lineterminator="\n", extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+        self.csv(table).write_text(out.getvalue(), encoding="utf-8", newline="")
+
+    def set_cell(self, table: str, row: int, column: str, value: str) -> int:
+        """Change one cell; return the 1-based line where that row starts afterwards."""
+        rows = self.rows(table)
+        rows[row][column] = value
+        self.write_rows(table, rows)
+        return self.line_of(table, row)
+
+    def line_of(self, table: str, row: int) -> int:
+        """Line of data row ``row``, found by reading records, independent of the validator's own count."""
+        text = self.csv(table).read_text(encoding="utf-8")
+        reader = csv.reader(io.StringIO(text, newline=""))
+        next(reader)
+        start = reader.line_num + 1
+        for index, _ in enumerate(reader):
+            if index == row:
+                return start
+            start = reader.line_num + 1
+        raise IndexError(row)
+
+    def validate(self) -> list[Problem]:
+        return validate(self.root)
+
+
+@pytest.fixture
+def package(tmp_path: Path) -> PackageCopy:
+    return PackageCopy(tmp_path / "package")
+
+
+def find(problems: list[Problem], rule: str, **where: object) -> list[Problem]:
+    """Problems of ``rule`` matching every given attribute (file, line, column, value)."""
+    return [p for p in problems if p.rule == rule and all(getattr(p, k) == v for k, v in where.items())]
+
+
+def assert_reported(problems: list[Problem], rule: str, **where: object) -> None:
+    assert find(problems, rule, **where), f"expected a {rule!r} problem at {where}; got:\n" + "\n".join(map(str, problems))

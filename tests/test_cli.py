@@ -1,0 +1,68 @@
+"""The command line: exit codes, every problem listed, JSON for machines, Arabic shown as Arabic."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from coalition_data.cli import main
+from conftest import REPO, PackageCopy
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "coalition_data", *args], capture_output=True, text=True, encoding="utf-8")
+
+
+def test_validate_passes_on_the_shipped_data() -> None:
+    result = run("validate")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "valid" in result.stdout
+
+
+def test_validate_fails_naming_file_line_column_rule_and_arabic_value(package: PackageCopy) -> None:
+    quote = package.rows("claims")[1]["quote_ar"]
+    line = package.set_cell("claims", 1, "quote_ar", quote + "x")
+    result = run("validate", str(package.root))
+    assert result.returncode == 1
+    assert f"data/claims.csv:{line}: column quote_ar: [verbatim]" in result.stdout
+    assert quote[:20] in result.stdout  # Arabic as Arabic, not escaped
+    assert "Traceback" not in result.stderr
+
+
+def test_json_format(package: PackageCopy) -> None:
+    line = package.set_cell("events", 0, "status", "done")
+    result = run("validate", "--format", "json", str(package.root))
+    report = json.loads(result.stdout)
+    assert result.returncode == 1 and report["valid"] is False
+    expected = {"file": "data/events.csv", "line": line, "column": "status", "value": "done", "rule": "enum"}
+    assert any(expected.items() <= problem.items() for problem in report["problems"]), report
+
+
+def test_not_a_package_is_a_clear_error(tmp_path) -> None:
+    result = run("validate", str(tmp_path))
+    assert result.returncode == 1 and "no datapackage.json here" in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_summary_lists_every_table(capsys) -> None:
+    assert main(["summary"]) == 0
+    out = capsys.readouterr().out
+    assert "claims" in out and "rows" in out and "version" in out
+
+
+def test_span_prints_offsets(capsys) -> None:
+    text = (REPO / "data" / "sources" / "000_0f24138b4bfb8b6c.txt").read_text(encoding="utf-8")
+    assert main(["span", "000_0f24138b4bfb8b6c", "بيان مشترك"]) == 0
+    source, start, end = capsys.readouterr().out.split()
+    assert text[int(start):int(end)] == "بيان مشترك"
+
+
+def test_unknown_source_in_span_is_a_clear_error(capsys) -> None:
+    assert main(["span", "nope", "x"]) == 2
+    assert "unknown source_id" in capsys.readouterr().err
+
+
+def test_frictionless_cross_check_agrees_on_valid_data() -> None:
+    result = run("validate", "--frictionless")
+    assert result.returncode == 0, result.stdout

@@ -1,0 +1,82 @@
+"""The loader returns typed frames, errs helpfully, and stays light."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import polars as pl
+import pytest
+
+import coalition_data
+from coalition_data.dtypes import polars_schema
+from coalition_data.package import open_package
+from conftest import REPO, PackageCopy
+
+TABLES = list(open_package().tables)
+
+
+@pytest.mark.parametrize("name", TABLES)
+def test_load_returns_the_declared_dtypes(name: str) -> None:
+    frame = coalition_data.load(name)
+    assert frame.schema == polars_schema(open_package().table(name).schema)
+
+
+def test_enums_dates_and_counts_are_typed() -> None:
+    events = coalition_data.load("events")
+    assert isinstance(events.schema["status"], pl.Enum)
+    assert events.schema["date_start"] == pl.Date
+    assert events.schema["fatalities"] == pl.Int64
+    assert events["fatalities"].null_count() > 0, "not reported must stay null, not 0"
+
+
+def test_load_reads_what_the_csv_holds() -> None:
+    claims = coalition_data.load("claims")
+    raw = (REPO / "data" / "claims.csv").read_text(encoding="utf-8")
+    assert claims.height == raw.count("\nCL")
+    first = claims.row(0, named=True)
+    assert first["quote_ar"] in coalition_data.source_text(first["source_id"])
+    assert coalition_data.source_text(first["source_id"])[first["char_start"]:first["char_end"]] == first["quote_ar"]
+
+
+def test_scan_is_lazy_and_equal_to_load() -> None:
+    lazy = coalition_data.scan("events")
+    assert isinstance(lazy, pl.LazyFrame)
+    assert lazy.collect().equals(coalition_data.load("events"))
+
+
+def test_load_all_and_tables_agree_with_the_descriptor() -> None:
+    assert list(coalition_data.load_all()) == TABLES == list(coalition_data.tables())
+    assert all(coalition_data.tables().values())
+
+
+def test_unknown_table_lists_the_valid_ones() -> None:
+    with pytest.raises(coalition_data.PackageError, match="unknown table 'event'.*valid tables: sources, claims"):
+        coalition_data.load("event")
+
+
+def test_unknown_source() -> None:
+    with pytest.raises(coalition_data.PackageError, match="unknown source_id 'nope'"):
+        coalition_data.source_text("nope")
+
+
+def test_load_from_another_package_folder(package: PackageCopy) -> None:
+    rows = package.rows("events")
+    package.write_rows("events", rows[:1])
+    assert coalition_data.load("events", path=package.root).height == 1
+    assert coalition_data.load("events", path=package.root / "datapackage.json").height == 1
+
+
+def test_version_comes_from_the_descriptor() -> None:
+    descriptor = json.loads((REPO / "datapackage.json").read_text(encoding="utf-8"))
+    assert coalition_data.__version__ == descriptor["version"]
+    from importlib.metadata import version
+    assert version("coalition-data") == descriptor["version"]
+
+
+def test_loading_does_not_import_the_validation_stack() -> None:
+    code = ("import sys, coalition_data; coalition_data.load_all(); coalition_data.scan('claims').collect(); "
+            "print(sorted(m for m in ('pandera', 'frictionless', 'pyarrow', 'pandas') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

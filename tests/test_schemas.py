@@ -1,0 +1,84 @@
+"""The Table Schemas are the one source of truth: the Polars dtypes and Pandera schemas follow them."""
+
+from __future__ import annotations
+
+import json
+
+import pandera.polars as pa
+import polars as pl
+import pytest
+
+from coalition_data.dtypes import field_dtype, polars_schema
+from coalition_data.package import open_package
+from coalition_data.validation import column_checks
+from conftest import REPO
+
+PACKAGE = open_package(REPO)
+
+
+def test_every_resource_has_its_schema_file_and_csv() -> None:
+    names = {path.name.removesuffix(".schema.json") for path in (REPO / "schemas").glob("*.schema.json")}
+    assert names == set(PACKAGE.tables)
+    for name, table in PACKAGE.tables.items():
+        resource = next(r for r in PACKAGE.descriptor["resources"] if r["name"] == name)
+        assert resource["schema"] == f"schemas/{name}.schema.json"
+        assert resource["encoding"] == "utf-8" and resource["type"] == "table"
+        assert table.path.read_text(encoding="utf-8").split("\n", 1)[0] == ",".join(table.field_names)
+
+
+@pytest.mark.parametrize("name", list(PACKAGE.tables))
+def test_pandera_schema_follows_the_json(name: str) -> None:
+    table = PACKAGE.table(name)
+    schema, _ = column_checks.build(table)
+    assert list(schema.columns) == table.field_names
+    for spec in table.fields:
+        column = schema.columns[spec["name"]]
+        constraints = spec.get("constraints", {})
+        assert column.nullable is not bool(constraints.get("required"))
+        errors = {check.error for check in column.checks}
+        for rule in ("enum", "pattern", "minimum", "maximum"):
+            assert (rule in errors) == (rule in constraints), (spec["name"], rule)
+        if "pattern" in constraints:
+            check = next(c for c in column.checks if c.error == "pattern")
+            assert check.statistics["pattern"] == f"^(?:{constraints['pattern']})$"
+        if "enum" in constraints:
+            check = next(c for c in column.checks if c.error == "enum")
+            assert list(check.statistics["allowed_values"]) == constraints["enum"]
+
+
+@pytest.mark.parametrize("name", list(PACKAGE.tables))
+def test_polars_dtypes_follow_the_json(name: str) -> None:
+    table = PACKAGE.table(name)
+    schema = polars_schema(table.schema)
+    assert list(schema) == table.field_names
+    for spec in table.fields:
+        dtype = schema[spec["name"]]
+        enum = spec.get("constraints", {}).get("enum")
+        if enum:
+            assert dtype == pl.Enum(enum)
+        else:
+            assert dtype == {"string": pl.String, "integer": pl.Int64, "number": pl.Float64, "date": pl.Date}[spec["type"]]
+
+
+def test_full_match_pattern_rejects_a_prefix_match() -> None:
+    schema = pa.DataFrameSchema({"x": pa.Column(pl.String, checks=[c for c, _ in column_checks.field_checks(
+        {"name": "x", "type": "string", "constraints": {"pattern": "EV[0-9]{4}"}})])})
+    with pytest.raises(pa.errors.SchemaErrors):
+        schema.validate(pl.DataFrame({"x": ["EV00012"]}), lazy=True)
+
+
+def test_unsupported_type_is_refused() -> None:
+    with pytest.raises(ValueError, match="not supported"):
+        field_dtype({"name": "x", "type": "geojson"})
+
+
+def test_enums_use_constraints_not_categories() -> None:
+    for path in (REPO / "schemas").glob("*.schema.json"):
+        for spec in json.loads(path.read_text(encoding="utf-8"))["fields"]:
+            assert "categories" not in spec, (path.name, spec["name"])
+
+
+def test_pyproject_reads_the_version_from_the_descriptor() -> None:
+    text = (REPO / "pyproject.toml").read_text(encoding="utf-8")
+    assert 'dynamic = ["version"]' in text and 'path = "datapackage.json"' in text
+    assert "\nversion =" not in text

@@ -1,0 +1,338 @@
+"""Each invariant, broken in exactly one way in a copy of the real data, is reported at the right place."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+
+import pytest
+
+from coalition_data.validation import validate
+from conftest import PackageCopy, assert_reported, find
+
+
+def test_shipped_data_is_valid() -> None:
+    assert validate() == []
+
+
+def test_copy_is_valid(package: PackageCopy) -> None:
+    assert package.validate() == []
+
+
+def _first_row(package: PackageCopy, table: str, **equal: str) -> int:
+    for index, row in enumerate(package.rows(table)):
+        if all(row[k] == v for k, v in equal.items()):
+            return index
+    raise LookupError(f"no row in {table} with {equal}")
+
+
+def _row_with(package: PackageCopy, table: str, column: str) -> int:
+    """The first row whose ``column`` is filled."""
+    for index, row in enumerate(package.rows(table)):
+        if row[column]:
+            return index
+    raise LookupError(f"no row in {table} with {column} filled")
+
+
+# (table, column, new value, rule): the cell of the first row with that column filled gets the new value.
+CELL_CORRUPTIONS = [
+    ("events", "date_start", "2024-02-30", "type"),
+    ("events", "date_end", "2024-9-30", "type"),
+    ("events", "fatalities", "4.0", "type"),
+    ("events", "fatalities", "-1", "minimum"),
+    ("events", "date_start", "0025-01-01", "minimum"),
+    ("events", "status", "Occurred", "enum"),
+    ("events", "status", "occurred ", "enum"),
+    ("events", "event_id", "EV12", "pattern"),
+    ("events", "event_id", "xEV0001", "pattern"),
+    ("claims", "text_en", "", "required"),
+    ("claims", "speech", "quoted", "enum"),
+    ("claims", "char_start", "abc", "type"),
+    ("claims", "source_id", "999_0000000000000000", "foreign-key"),
+    ("claims", "text_en", " leading space", "whitespace"),
+    ("claims", "text_en", "=HYPERLINK(\"x\")", "formula-prefix"),
+    ("claims", "text_en", "@SUM(A1)", "formula-prefix"),
+    ("claims", "text_en", "text with \u202e override", "control-character"),
+    ("claims", "text_en", "zero\u200bwidth", "control-character"),
+    ("claims", "text_en", "بالعربية", "script"),
+    ("actors", "name_ar", "Iraq", "script"),
+    ("actors", "actor_type", "State", "enum"),
+    ("actors", "country_code", "iq", "pattern"),
+    ("actors", "country_code", "ZZZ", "foreign-key"),
+    ("actors", "parent_actor_id", "AC9999", "foreign-key"),
+    ("locations", "latitude", "NaN", "finite"),
+    ("locations", "latitude", "inf", "finite"),
+    ("locations", "latitude", "91", "maximum"),
+    ("locations", "longitude", "-181", "minimum"),
+    ("sources", "sha256", "0" * 64, "source-hash"),
+    ("sources", "bytes", "1", "source-size"),
+    ("sources", "path", "../outside.txt", "source-path"),
+    ("sources", "path", "/etc/passwd", "source-path"),
+]
+
+
+@pytest.mark.parametrize(("table", "column", "value", "rule"), CELL_CORRUPTIONS,
+                         ids=[f"{t}.{c}={v!r}->{r}" for t, c, v, r in CELL_CORRUPTIONS])
+def test_cell_corruption_is_reported_where_it_is(package: PackageCopy, table: str, column: str, value: str, rule: str) -> None:
+    row = _row_with(package, table, column)
+    line = package.set_cell(table, row, column, value)
+    assert_reported(package.validate(), rule, file=f"data/{table}.csv", line=line, column=column)
+
+
+def test_duplicate_primary_key(package: PackageCopy) -> None:
+    rows = package.rows("claims")
+    rows.insert(1, dict(rows[0]))
+    package.write_rows("claims", rows)
+    problems = package.validate()
+    assert_reported(problems, "unique", file="data/claims.csv", line=package.line_of("claims", 1), column="claim_id")
+
+
+def test_duplicate_composite_key(package: PackageCopy) -> None:
+    rows = package.rows("event_claims")
+    rows.insert(1, dict(rows[0]))
+    package.write_rows("event_claims", rows)
+    assert_reported(package.validate(), "primary-key", file="data/event_claims.csv", line=package.line_of("event_claims", 1))
+
+
+def test_rows_out_of_order(package: PackageCopy) -> None:
+    rows = package.rows("events")
+    rows[0], rows[1] = rows[1], rows[0]
+    package.write_rows("events", rows)
+    assert_reported(package.validate(), "sort-order", file="data/events.csv", line=2, column="event_id")
+
+
+def test_cyclic_parent_chain(package: PackageCopy) -> None:
+    rows = package.rows("actors")
+    child = next(r for r in rows if r["parent_actor_id"])
+    parent = next(r for r in rows if r["actor_id"] == child["parent_actor_id"])
+    parent["parent_actor_id"] = child["actor_id"]
+    package.write_rows("actors", rows)
+    problems = find(package.validate(), "cycle", file="data/actors.csv", column="parent_actor_id")
+    assert problems and child["actor_id"] in problems[0].message and parent["actor_id"] in problems[0].message
+
+
+def test_date_end_before_start(package: PackageCopy) -> None:
+    row = _first_row(package, "events", date_precision="day")
+    rows = package.rows("events")
+    rows[row].update(date_precision="range", date_basis="bounded", date_start="2024-05-02", date_end="2024-05-01")
+    package.write_rows("events", rows)
+    assert_reported(package.validate(), "date-order", file="data/events.csv", line=package.line_of("events", row), column="date_end")
+
+
+def test_month_precision_must_span_the_month(package: PackageCopy) -> None:
+    row = _first_row(package, "events", date_precision="month")
+    line = package.set_cell("events", row, "date_end", package.rows("events")[row]["date_start"])
+    assert_reported(package.validate(), "date-precision", file="data/events.csv", line=line, column="date_end")
+
+
+def test_day_precision_needs_one_day(package: PackageCopy) -> None:
+    row = _first_row(package, "events", date_precision="day")
+    start = package.rows("events")[row]["date_start"]
+    line = package.set_cell("events", row, "date_end", start[:8] + ("28" if start[8:] != "28" else "27"))
+    assert_reported(package.validate(), "date-precision", file="data/events.csv", line=line, column="date_end")
+
+
+def test_inferred_date_needs_its_note(package: PackageCopy) -> None:
+    row = _first_row(package, "claims", date_basis="inferred")
+    line = package.set_cell("claims", row, "date_note_en", "")
+    assert_reported(package.validate(), "date-note", file="data/claims.csv", line=line, column="date_note_en")
+
+
+def test_unknown_date_must_be_empty(package: PackageCopy) -> None:
+    row = _first_row(package, "events", date_precision="day")
+    line = package.set_cell("events", row, "date_basis", "unknown")
+    assert_reported(package.validate(), "date-unknown", file="data/events.csv", line=line, column="date_basis")
+
+
+@pytest.mark.parametrize("shift", [-1, 1])
+def test_quote_offsets_off_by_one(package: PackageCopy, shift: int) -> None:
+    row = 3
+    start = int(package.rows("claims")[row]["char_start"])
+    line = package.set_cell("claims", row, "char_start", str(start + shift))
+    assert_reported(package.validate(), "verbatim", file="data/claims.csv", line=line, column="quote_ar")
+
+
+def test_quote_past_the_end_of_the_source(package: PackageCopy) -> None:
+    line = package.set_cell("claims", 0, "char_end", "999999")
+    assert_reported(package.validate(), "span-bounds", file="data/claims.csv", line=line, column="char_end")
+
+
+def test_quote_edited(package: PackageCopy) -> None:
+    quote = package.rows("claims")[2]["quote_ar"]
+    line = package.set_cell("claims", 2, "quote_ar", quote.replace("ا", "أ", 1))
+    assert_reported(package.validate(), "verbatim", file="data/claims.csv", line=line, column="quote_ar")
+
+
+def test_quote_in_nfd_is_reported(package: PackageCopy) -> None:
+    row = next(i for i, r in enumerate(package.rows("claims")) if unicodedata.normalize("NFD", r["quote_ar"]) != r["quote_ar"])
+    quote = package.rows("claims")[row]["quote_ar"]
+    line = package.set_cell("claims", row, "quote_ar", unicodedata.normalize("NFD", quote))
+    problems = package.validate()
+    assert_reported(problems, "nfc", file="data/claims.csv", line=line, column="quote_ar")
+
+
+def test_changed_source_text(package: PackageCopy) -> None:
+    source = package.rows("sources")[0]
+    text_file = package.root / source["path"]
+    text_file.write_text(text_file.read_text(encoding="utf-8").replace("العراق", "العرق", 1), encoding="utf-8")
+    problems = package.validate()
+    assert_reported(problems, "source-hash", file="data/sources.csv", line=2, column="sha256")
+
+
+def test_missing_source_file(package: PackageCopy) -> None:
+    (package.root / package.rows("sources")[0]["path"]).unlink()
+    assert_reported(package.validate(), "source-missing", file="data/sources.csv", line=2, column="path")
+
+
+def test_event_without_claim(package: PackageCopy) -> None:
+    event = package.rows("events")[0]["event_id"]
+    package.write_rows("event_claims", [r for r in package.rows("event_claims") if r["event_id"] != event])
+    assert_reported(package.validate(), "unsupported-event", file="data/events.csv", line=2, column="event_id", value=event)
+
+
+def test_orphan_actor(package: PackageCopy) -> None:
+    rows = package.rows("actors")
+    rows.append({**rows[0], "actor_id": "AC9999", "parent_actor_id": ""})
+    package.write_rows("actors", rows)
+    assert_reported(package.validate(), "orphan", file="data/actors.csv", line=package.line_of("actors", len(rows) - 1), value="AC9999")
+
+
+def test_orphan_location(package: PackageCopy) -> None:
+    rows = package.rows("locations")
+    rows.append({**rows[0], "location_id": "LO9999", "parent_location_id": ""})
+    package.write_rows("locations", rows)
+    assert_reported(package.validate(), "orphan", file="data/locations.csv", value="LO9999")
+
+
+def test_orphan_source(package: PackageCopy) -> None:
+    source = package.rows("sources")[-1]["source_id"]
+    package.write_rows("claims", [r for r in package.rows("claims") if r["source_id"] != source])
+    assert_reported(package.validate(), "orphan", file="data/sources.csv", value=source)
+
+
+def test_name_not_in_any_source(package: PackageCopy) -> None:
+    line = package.set_cell("actors", 0, "name_ar", "اسم لا يرد في أي مقال")
+    assert_reported(package.validate(), "attested", file="data/actors.csv", line=line, column="name_ar")
+
+
+def test_coordinates_outside_their_country(package: PackageCopy) -> None:
+    row = _row_with(package, "locations", "latitude")
+    rows = package.rows("locations")
+    rows[row]["latitude"], rows[row]["longitude"] = "-33.9", "151.2"
+    package.write_rows("locations", rows)
+    assert_reported(package.validate(), "outside-country", file="data/locations.csv", line=package.line_of("locations", row))
+
+
+def test_coordinates_without_basis(package: PackageCopy) -> None:
+    row = _row_with(package, "locations", "latitude")
+    line = package.set_cell("locations", row, "reference_basis_en", "")
+    assert_reported(package.validate(), "reference-basis", file="data/locations.csv", line=line, column="reference_basis_en")
+
+
+def test_narration_with_a_speaker(package: PackageCopy) -> None:
+    row = _first_row(package, "claims", speech="narration")
+    line = package.set_cell("claims", row, "actor_id", package.rows("actors")[0]["actor_id"])
+    assert_reported(package.validate(), "speaker", file="data/claims.csv", line=line, column="actor_id")
+
+
+def test_claim_linked_to_itself(package: PackageCopy) -> None:
+    line = package.set_cell("claim_links", 0, "other_claim_id", package.rows("claim_links")[0]["claim_id"])
+    assert_reported(package.validate(), "self-link", file="data/claim_links.csv", line=line, column="other_claim_id")
+
+
+@pytest.mark.parametrize("change", ["missing", "extra", "renamed", "reordered"])
+def test_header_does_not_match_schema(package: PackageCopy, change: str) -> None:
+    path = package.csv("events")
+    header, rest = path.read_text(encoding="utf-8").split("\n", 1)
+    names = header.split(",")
+    names = {"missing": names[:-1], "extra": names + ["extra"], "renamed": ["id"] + names[1:],
+             "reordered": [names[1], names[0]] + names[2:]}[change]
+    path.write_text(",".join(names) + "\n" + rest, encoding="utf-8")
+    assert_reported(package.validate(), "header", file="data/events.csv", line=1)
+
+
+def test_short_row(package: PackageCopy) -> None:
+    path = package.csv("event_claims")
+    lines = path.read_text(encoding="utf-8").split("\n")
+    lines[2] = lines[2].split(",")[0]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    assert_reported(package.validate(), "field-count", file="data/event_claims.csv", line=3)
+
+
+def test_byte_order_mark(package: PackageCopy) -> None:
+    path = package.csv("actors")
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert_reported(package.validate(), "bom", file="data/actors.csv", line=1)
+
+
+def test_crlf_line_endings(package: PackageCopy) -> None:
+    path = package.csv("actors")
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    assert_reported(package.validate(), "line-endings", file="data/actors.csv", line=1)
+
+
+def test_invalid_utf8_names_the_line(package: PackageCopy) -> None:
+    path = package.csv("actors")
+    lines = path.read_bytes().split(b"\n")
+    lines[3] = lines[3] + b"\xff"
+    path.write_bytes(b"\n".join(lines))
+    assert_reported(package.validate(), "encoding", file="data/actors.csv", line=4)
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "latin-1"])
+def test_other_encodings(package: PackageCopy, codec: str) -> None:
+    path = package.csv("actors")
+    path.write_bytes(path.read_text(encoding="utf-8").encode(codec, errors="replace"))
+    assert_reported(package.validate(), "encoding", file="data/actors.csv")
+
+
+def test_empty_file(package: PackageCopy) -> None:
+    package.csv("actor_names").write_bytes(b"")
+    assert_reported(package.validate(), "empty-file", file="data/actor_names.csv")
+
+
+def test_missing_file(package: PackageCopy) -> None:
+    package.csv("claim_links").unlink()
+    assert_reported(package.validate(), "file-missing", file="data/claim_links.csv")
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    (lambda d: d.update(version=3), "version"),
+    (lambda d: d["resources"][0].pop("encoding"), "encoding"),
+    (lambda d: d["resources"][0].update(path="../../etc/passwd"), "inside the package"),
+    (lambda d: d["resources"][0].update(path="/etc/passwd"), "inside the package"),
+    (lambda d: d["resources"][0].update(schema="schemas/nope.schema.json"), "not found"),
+])
+def test_descriptor_problems(package: PackageCopy, change, expected: str) -> None:
+    path = package.root / "datapackage.json"
+    descriptor = json.loads(path.read_text(encoding="utf-8"))
+    change(descriptor)
+    path.write_text(json.dumps(descriptor), encoding="utf-8")
+    problems = package.validate()
+    assert problems and any(expected in p.message for p in problems), problems
+
+
+def test_schema_with_categories_is_refused(package: PackageCopy) -> None:
+    path = package.root / "schemas" / "events.schema.json"
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    status = next(f for f in schema["fields"] if f["name"] == "status")
+    status["categories"] = status["constraints"].pop("enum")
+    path.write_text(json.dumps(schema), encoding="utf-8")
+    assert_reported(package.validate(), "schema", file="schemas/events.schema.json", column="status")
+
+
+def test_every_problem_is_listed_not_just_the_first(package: PackageCopy) -> None:
+    package.set_cell("events", 0, "status", "bogus")
+    package.set_cell("actors", 0, "actor_type", "bogus")
+    package.set_cell("claims", 0, "speech", "bogus")
+    files = {p.file for p in find(package.validate(), "enum")}
+    assert files == {"data/events.csv", "data/actors.csv", "data/claims.csv"}
+
+
+def test_harmless_variations_pass(package: PackageCopy) -> None:
+    path = package.root / "datapackage.json"
+    descriptor = json.loads(path.read_text(encoding="utf-8"))
+    path.write_text(json.dumps(dict(reversed(list(descriptor.items())))), encoding="utf-8")
+    events = package.csv("events")
+    events.write_bytes(events.read_bytes().rstrip(b"\n"))
+    assert package.validate() == []

@@ -1,0 +1,79 @@
+"""Property-based corruptions: whatever the row, column or value, validate names the place and the rule."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from coalition_data.package import open_package
+from conftest import REPO, PackageCopy, assert_reported
+
+PACKAGE = open_package(REPO)
+SETTINGS = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+ENUM_COLUMNS = [(t.name, f["name"], f["constraints"]["enum"]) for t in PACKAGE.tables.values()
+                for f in t.fields if "enum" in f.get("constraints", {})]
+TEXT_COLUMNS = [(t.name, f["name"]) for t in PACKAGE.tables.values() for f in t.fields if f["type"] == "string"]
+CELL_TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), min_size=1, max_size=30)
+
+
+def _copy(tmp_path_factory) -> PackageCopy:
+    return PackageCopy(tmp_path_factory.mktemp("package") / "p")
+
+
+@SETTINGS
+@given(st.sampled_from(ENUM_COLUMNS), st.data())
+def test_any_value_outside_an_enum(tmp_path_factory, column, data) -> None:
+    table, name, allowed = column
+    package = _copy(tmp_path_factory)
+    count = len(package.rows(table))
+    if count == 0:
+        return
+    row = data.draw(st.integers(0, count - 1), label="row")
+    near_miss = st.sampled_from(allowed).flatmap(lambda v: st.sampled_from([v.upper(), v.title(), f" {v}", f"{v} ", v + "s"]))
+    value = data.draw(st.one_of(near_miss, CELL_TEXT).filter(lambda v: v not in allowed), label="value")
+    line = package.set_cell(table, row, name, value)
+    assert_reported(package.validate(), "enum", file=f"data/{table}.csv", line=line, column=name)
+
+
+@SETTINGS
+@given(st.sampled_from(TEXT_COLUMNS), st.sampled_from("=+-@"), st.data())
+def test_any_text_cell_starting_like_a_formula(tmp_path_factory, column, prefix, data) -> None:
+    table, name = column
+    package = _copy(tmp_path_factory)
+    filled = [i for i, r in enumerate(package.rows(table)) if r[name]]
+    if not filled:
+        return
+    row = data.draw(st.sampled_from(filled), label="row")
+    line = package.set_cell(table, row, name, prefix + package.rows(table)[row][name])
+    assert_reported(package.validate(), "formula-prefix", file=f"data/{table}.csv", line=line, column=name)
+
+
+@SETTINGS
+@given(st.data(), st.integers(-6, 6).filter(bool), st.sampled_from(["char_start", "char_end"]))
+def test_any_claim_with_shifted_offsets(tmp_path_factory, data, shift, column) -> None:
+    package = _copy(tmp_path_factory)
+    rows = package.rows("claims")
+    row = data.draw(st.integers(0, len(rows) - 1), label="row")
+    start, end = int(rows[row]["char_start"]), int(rows[row]["char_end"])
+    moved = (start + shift, end) if column == "char_start" else (start, end + shift)
+    if moved[0] < 0 or moved[0] >= moved[1]:
+        return
+    line = package.set_cell("claims", row, column, str(moved[0] if column == "char_start" else moved[1]))
+    problems = [p for p in package.validate() if p.file == "data/claims.csv" and p.line == line]
+    assert {p.rule for p in problems} & {"verbatim", "span-bounds"}, problems
+
+
+@SETTINGS
+@given(st.sampled_from([(t.name, t.primary_key[0]) for t in PACKAGE.tables.values()]), st.data())
+def test_any_identifier_breaking_its_pattern(tmp_path_factory, key, data) -> None:
+    table, name = key
+    package = _copy(tmp_path_factory)
+    rows = package.rows(table)
+    spec = next(f for f in PACKAGE.table(table).fields if f["name"] == name)
+    if not rows or "pattern" not in spec.get("constraints", {}):
+        return
+    row = data.draw(st.integers(0, len(rows) - 1), label="row")
+    value = rows[row][name] + data.draw(st.sampled_from(["x", "0", " ", "-"]) , label="suffix")
+    line = package.set_cell(table, row, name, value)
+    assert_reported(package.validate(), "pattern", file=f"data/{table}.csv", line=line, column=name)
