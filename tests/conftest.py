@@ -20,6 +20,7 @@ class PackageCopy:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        root.mkdir(parents=True)
         for name in ("datapackage.json", "schemas", "data"):
             source = REPO / name
             (shutil.copytree if source.is_dir() else shutil.copy)(source, root / name)
