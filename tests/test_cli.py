@@ -6,12 +6,13 @@ import json
 import subprocess
 import sys
 
-from coalition_data.cli import main
 from conftest import REPO, PackageCopy
+
+from coalition_data.cli import main
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "coalition_data", *args], capture_output=True, text=True, encoding="utf-8")
+    return subprocess.run([sys.executable, "-m", "coalition_data", *args], check=False, capture_output=True, text=True, encoding="utf-8")
 
 
 def test_validate_passes_on_the_shipped_data() -> None:
@@ -55,6 +56,7 @@ def test_span_prints_offsets(capsys) -> None:
     text = (REPO / "data" / "sources" / "000_0f24138b4bfb8b6c.txt").read_text(encoding="utf-8")
     assert main(["span", "000_0f24138b4bfb8b6c", "بيان مشترك"]) == 0
     source, start, end = capsys.readouterr().out.split()
+    assert source == "000_0f24138b4bfb8b6c"
     assert text[int(start):int(end)] == "بيان مشترك"
 
 

@@ -8,11 +8,11 @@ import sys
 
 import polars as pl
 import pytest
+from conftest import REPO, PackageCopy
 
 import coalition_data
 from coalition_data.dtypes import polars_schema
 from coalition_data.package import open_package
-from conftest import REPO, PackageCopy
 
 TABLES = list(open_package().tables)
 

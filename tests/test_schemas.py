@@ -7,11 +7,11 @@ import json
 import pandera.polars as pa
 import polars as pl
 import pytest
+from conftest import REPO
 
 from coalition_data.dtypes import field_dtype, polars_schema
 from coalition_data.package import open_package
 from coalition_data.validation import column_checks
-from conftest import REPO
 
 PACKAGE = open_package(REPO)
 

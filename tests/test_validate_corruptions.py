@@ -6,9 +6,9 @@ import json
 import unicodedata
 
 import pytest
+from conftest import PackageCopy, assert_reported, find
 
 from coalition_data.validation import validate
-from conftest import PackageCopy, assert_reported, find
 
 
 def test_shipped_data_is_valid() -> None:
@@ -279,11 +279,21 @@ def test_invalid_utf8_names_the_line(package: PackageCopy) -> None:
     assert_reported(package.validate(), "encoding", file="data/actors.csv", line=4)
 
 
-@pytest.mark.parametrize("codec", ["utf-16", "latin-1"])
+@pytest.mark.parametrize("codec", ["utf-16", "cp1256"])
 def test_other_encodings(package: PackageCopy, codec: str) -> None:
+    """A file saved as UTF-16 or as Windows Arabic (cp1256) is not UTF-8."""
     path = package.csv("actors")
-    path.write_bytes(path.read_text(encoding="utf-8").encode(codec, errors="replace"))
+    path.write_bytes(path.read_text(encoding="utf-8").encode(codec))
     assert_reported(package.validate(), "encoding", file="data/actors.csv")
+
+
+def test_arabic_lost_to_a_latin_codepage(package: PackageCopy) -> None:
+    """Saving through Latin-1 turns every Arabic letter into '?': valid UTF-8, but no longer the name."""
+    path = package.csv("actors")
+    path.write_bytes(path.read_text(encoding="utf-8").encode("latin-1", errors="replace"))
+    problems = package.validate()
+    assert_reported(problems, "script", file="data/actors.csv", line=2, column="name_ar")
+    assert_reported(problems, "attested", file="data/actors.csv", line=2, column="name_ar")
 
 
 def test_empty_file(package: PackageCopy) -> None:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from conftest import REPO, PackageCopy, assert_reported
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from coalition_data.package import open_package
-from conftest import REPO, PackageCopy, assert_reported
 
 PACKAGE = open_package(REPO)
 SETTINGS = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -9,9 +9,9 @@ import venv
 from pathlib import Path
 
 import polars as pl
+from conftest import REPO
 
 from coalition_data import load_all
-from conftest import REPO
 
 
 def test_wheel_installs_and_loads_every_table(tmp_path: Path) -> None:

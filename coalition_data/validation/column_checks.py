@@ -4,8 +4,9 @@ its field properties imply. Nothing here restates a column list or an enum by ha
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import pandera.polars as pa
 import polars as pl

@@ -47,7 +47,7 @@ def read_table(table: Table, file: str) -> ParsedTable:
         return parsed
     try:
         strings = pl.read_csv(text.encode("utf-8"), infer_schema=False, has_header=True)
-    except Exception as exc:  # the structural pass should have caught it; never let it escape
+    except pl.exceptions.PolarsError as exc:  # the structural pass should have caught it; never let it escape
         parsed.problem(None, None, None, "csv-syntax", f"not readable as CSV: {str(exc).splitlines()[0]}")
         return parsed
     parsed.frame = _typed(strings, parsed)

@@ -48,16 +48,19 @@ def _column_checks(parsed: ParsedTable) -> None:
     try:
         schema.validate(parsed.frame, lazy=True)
     except pa.errors.SchemaErrors as exc:
-        cases = exc.failure_cases.select("column", "check", "index", "failure_case").iter_rows()
-        for column, check, index, value in cases:
+        cases = exc.failure_cases.select("schema_context", "column", "check", "index", "failure_case").iter_rows()
+        for context, column, check, index, value in cases:
+            if context == "DataFrameSchema":  # a rule over several columns (the composite key): name them all
+                column = ", ".join(parsed.table.primary_key) if check == "multiple_fields_uniqueness" else None
             rule = rules.get((column, check)) or rules.get((None, check))
             if rule is None:
                 rule = column_checks.Rule(check, f"fails pandera check {check}")
             if index is None:
                 parsed.problems.append(Problem(parsed.file, None, column, value, rule.rule, rule.message))
+            elif column in parsed.frame.columns:
+                parsed.problem(index, column, parsed.frame[column][index], rule.rule, rule.message)
             else:
-                parsed.problem(index, column, parsed.frame[column][index] if column else value, rule.rule, rule.message)
-
+                parsed.problem(index, column, value, rule.rule, rule.message)
 
 def _frictionless_rows(root: Path) -> list[Problem]:
     """The opt-in cross-check: frictionless reads every row itself (slow, but independent of our reader)."""
