@@ -1,23 +1,78 @@
-"""Load the curated tables as typed Polars frames. Needs polars and nothing else."""
+"""Load the curated tables as typed Polars frames. Needs polars and nothing else.
+
+A package folder holds each table as CSV under ``data/`` and, in a wheel or a
+release, also as Parquet under ``parquet/``; Parquet is read when present (it is
+built from the CSV, so both hold the same rows).
+"""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import polars as pl
 
 from coalition_data.dtypes import polars_schema
-from coalition_data.package import PackageError, inside, open_package
+from coalition_data.package import (
+    Package,
+    PackageError,
+    Table,
+    inside,
+    open_package,
+    read_json,
+)
 
 
-def _csv_options(name: str, path: str | Path | None) -> tuple[Path, pl.Schema]:
-    table = open_package(path).table(name)
+def _parquet_file(package: Package, name: str) -> Path | None:
+    path = package.root / "parquet" / f"{name}.parquet"
+    return path if path.is_file() else None
+
+
+def _check_unchanged(package: Package, name: str, path: Path) -> None:
+    """The installed package's Parquet files must still be the ones the build wrote."""
+    manifest = read_json(package.root / "parquet" / "datapackage.json")
+    entry = next((r for r in manifest.get("resources", []) if r.get("name") == name), None)
+    if entry is None or "hash" not in entry:
+        raise PackageError(f"{path}: not listed with a hash in parquet/datapackage.json")
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if path.stat().st_size != entry.get("bytes") or f"sha256:{digest}" != entry["hash"]:
+        raise PackageError(f"{path}: the file was changed after installation (its SHA-256 no longer matches "
+                           "parquet/datapackage.json); reinstall coalition-data")
+
+
+def _typed(frame: pl.DataFrame | pl.LazyFrame, table: Table, path: Path) -> pl.DataFrame | pl.LazyFrame:
+    schema = polars_schema(table.schema)
+    names = frame.collect_schema().names()
+    if names != list(schema):
+        raise PackageError(f"{path}: columns {names} differ from the Table Schema's {list(schema)}")
+    return frame.cast(dict(schema))
+
+
+def load_csv(table: Table) -> pl.DataFrame:
+    """Read one table's CSV with the dtypes of its Table Schema."""
     if not table.path.is_file():
-        raise PackageError(f"table {name!r}: file {table.path} not found")
-    return table.path, polars_schema(table.schema)
+        raise PackageError(f"table {table.name!r}: file {table.path} not found")
+    try:
+        return pl.read_csv(table.path, schema=polars_schema(table.schema), encoding="utf8")
+    except pl.exceptions.PolarsError as exc:
+        raise PackageError(f"{table.path}: does not match its Table Schema "
+                           f"(run `coalition-data validate` for every problem): {_first_line(exc)}") from None
 
 
-def scan(name: str, *, path: str | Path | None = None) -> pl.LazyFrame:
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def _open(path: str | Path | None, version: str | None) -> Package:
+    package = open_package(path)
+    if version is not None and version != package.version:
+        where = "installed" if path is None else f"in {package.root}"
+        raise PackageError(f"version {version} requested but version {package.version} is {where}; "
+                           f"download release {version} and pass its folder as path=")
+    return package
+
+
+def scan(name: str, *, path: str | Path | None = None, version: str | None = None) -> pl.LazyFrame:
     """A lazy scan of table ``name`` with the dtypes its Table Schema declares.
 
     ``path`` is a package folder (or its ``datapackage.json``), e.g. a
@@ -26,25 +81,49 @@ def scan(name: str, *, path: str | Path | None = None) -> pl.LazyFrame:
     >>> scan("events").select("event_id").head(1).collect().columns
     ['event_id']
     """
-    csv, schema = _csv_options(name, path)
-    return pl.scan_csv(csv, schema=schema, encoding="utf8")
+    package = _open(path, version)
+    table = package.table(name)
+    parquet = _parquet_file(package, name)
+    if parquet is not None:
+        if path is None:
+            _check_unchanged(package, name, parquet)
+        return _typed(pl.scan_parquet(parquet), table, parquet)
+    if not table.path.is_file():
+        raise PackageError(f"table {name!r}: file {table.path} not found")
+    return pl.scan_csv(table.path, schema=polars_schema(table.schema), encoding="utf8")
 
 
-def load(name: str, *, path: str | Path | None = None) -> pl.DataFrame:
+def load(name: str, *, path: str | Path | None = None, version: str | None = None) -> pl.DataFrame:
     """Table ``name`` as a DataFrame: enums as ``pl.Enum``, dates as ``pl.Date``, counts as nullable ``Int64``.
 
-    An unknown name raises ``PackageError`` listing the valid ones.
+    ``path`` reads another copy of the package, such as a downloaded release
+    folder; ``version``, if given, must be the version found there (loading
+    never goes online). An unknown name raises ``PackageError`` listing the
+    valid ones.
 
     >>> load("events").schema["date_start"]
     Date
     """
-    csv, schema = _csv_options(name, path)
-    return pl.read_csv(csv, schema=schema, encoding="utf8")
+    return _read(_open(path, version), name, installed=path is None)
 
 
-def load_all(*, path: str | Path | None = None) -> dict[str, pl.DataFrame]:
+def _read(package: Package, name: str, *, installed: bool) -> pl.DataFrame:
+    table = package.table(name)
+    parquet = _parquet_file(package, name)
+    if parquet is None:
+        return load_csv(table)
+    if installed:
+        _check_unchanged(package, name, parquet)
+    try:
+        return _typed(pl.read_parquet(parquet), table, parquet)
+    except pl.exceptions.PolarsError as exc:
+        raise PackageError(f"{parquet}: does not match its Table Schema: {_first_line(exc)}") from None
+
+
+def load_all(*, path: str | Path | None = None, version: str | None = None) -> dict[str, pl.DataFrame]:
     """Every table, keyed by name, in descriptor order."""
-    return {name: load(name, path=path) for name in open_package(path).tables}
+    package = _open(path, version)
+    return {name: _read(package, name, installed=path is None) for name in package.tables}
 
 
 def tables(*, path: str | Path | None = None) -> dict[str, str]:
@@ -55,7 +134,7 @@ def tables(*, path: str | Path | None = None) -> dict[str, str]:
 def source_text(source_id: str, *, path: str | Path | None = None) -> str:
     """The verbatim text of article ``source_id``, exactly as the claims' offsets count it."""
     package = open_package(path)
-    rows = load("sources", path=path).filter(pl.col("source_id") == source_id)
+    rows = _read(package, "sources", installed=path is None).filter(pl.col("source_id") == source_id)
     if rows.is_empty():
         raise PackageError(f"unknown source_id {source_id!r}")
     return inside(package.root, rows["path"][0]).read_text(encoding="utf-8")

@@ -16,8 +16,10 @@ from coalition_data import load_all
 
 def test_wheel_installs_and_loads_every_table(tmp_path: Path) -> None:
     dist = tmp_path / "dist"
-    subprocess.run([sys.executable, "-m", "build", "--wheel", "--outdir", str(dist), str(REPO)],
+    # sdist first, then the wheel from the sdist, as `python -m build` does for a release
+    subprocess.run([sys.executable, "-m", "build", "--outdir", str(dist), str(REPO)],
                    check=True, capture_output=True)
+    assert len(list(dist.glob("coalition_data-*.tar.gz"))) == 1
     wheel = next(dist.glob("coalition_data-*.whl"))
     env = tmp_path / "venv"
     venv.create(env, with_pip=True)
@@ -32,6 +34,16 @@ def test_wheel_installs_and_loads_every_table(tmp_path: Path) -> None:
     version, location = result.stdout.split()
     assert version == json.loads((REPO / "datapackage.json").read_text(encoding="utf-8"))["version"]
     assert str(env) in location, "must load from the installed wheel, not the checkout"
+    bundled = Path(location).parent / "_package"
     for name, frame in load_all().items():
+        assert (bundled / "parquet" / f"{name}.parquet").is_file(), f"the wheel lacks the Parquet copy of {name}"
         installed = pl.read_parquet(out / f"{name}.parquet")
         assert installed.schema == frame.schema and installed.equals(frame), name
+
+    # a file changed after installation is refused, not read
+    tampered = bundled / "parquet" / "events.parquet"
+    tampered.write_bytes(tampered.read_bytes()[:-9] + b"x" + tampered.read_bytes()[-8:])
+    result = subprocess.run([python, "-c", "import coalition_data as c; c.load('events')"],
+                            capture_output=True, text=True, cwd=tmp_path, check=False)
+    assert result.returncode != 0
+    assert "changed after installation" in result.stderr and "events.parquet" in result.stderr

@@ -1,0 +1,79 @@
+"""Write the tables as typed Parquet files that any Arrow-based reader understands.
+
+Enum columns become plain strings (the Parquet writer dictionary-encodes them), so DuckDB,
+pandas, R arrow and Spark read ordinary strings; the loader re-applies ``pl.Enum`` from the
+Table Schema. Each column's description and allowed values travel in the field metadata.
+Needs pyarrow, which the release and build steps install.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from coalition_data.loader import load_csv
+from coalition_data.package import Package
+
+PARQUET_DIR = "parquet"
+MANIFEST = "datapackage.json"  # the descriptor of the Parquet files, inside PARQUET_DIR
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _arrow_table(package: Package, name: str) -> Any:
+    import pyarrow as pa
+
+    table = package.table(name)
+    frame = load_csv(table)
+    arrow = frame.to_arrow()
+    fields = []
+    for spec, field in zip(table.fields, arrow.schema, strict=True):
+        kind = field.type
+        if pa.types.is_dictionary(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind):
+            kind = pa.string()
+        metadata = {"description": spec.get("description", "")}
+        if "enum" in spec.get("constraints", {}):
+            metadata["enum"] = json.dumps(spec["constraints"]["enum"], ensure_ascii=False)
+        fields.append(pa.field(spec["name"], kind, nullable=not spec.get("constraints", {}).get("required", False),
+                               metadata=metadata))
+    schema = pa.schema(fields, metadata={"table": name, "version": package.version,
+                                         "description": table.description})
+    return arrow.cast(schema)
+
+
+def write_parquet(package: Package, out: Path) -> dict[str, Any]:
+    """Write ``out/<table>.parquet`` for every table and ``out/datapackage.json`` describing them.
+
+    Returns that descriptor. Identical input gives byte-identical files.
+    """
+    import pyarrow.parquet as pq
+
+    out.mkdir(parents=True, exist_ok=True)
+    resources = []
+    for name, table in package.tables.items():
+        path = out / f"{name}.parquet"
+        pq.write_table(_arrow_table(package, name), path, compression="zstd", write_statistics=True)
+        resources.append({
+            "name": name, "type": "table", "path": path.name, "format": "parquet",
+            "mediatype": "application/vnd.apache.parquet", "bytes": path.stat().st_size,
+            "hash": f"sha256:{sha256(path)}", "schema": table.schema,
+        })
+    descriptor = {
+        "$schema": package.descriptor.get("$schema"),
+        "name": f"{package.descriptor['name']}-parquet",
+        "title": f"{package.descriptor.get('title', package.descriptor['name'])} (Parquet)",
+        "version": package.version,
+        "description": "The same tables as the CSV package, as typed Parquet files.",
+        "licenses": package.descriptor.get("licenses", []),
+        "resources": resources,
+    }
+    (out / MANIFEST).write_text(json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return descriptor

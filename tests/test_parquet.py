@@ -1,0 +1,73 @@
+"""The Parquet copy: typed for any Arrow reader, read back by the loader into the same frames."""
+
+from __future__ import annotations
+
+import json
+
+import polars as pl
+import pyarrow.parquet as pq
+import pytest
+from conftest import PackageCopy
+
+from coalition_data import load, load_all
+from coalition_data.package import PackageError, open_package
+from coalition_data.parquet import write_parquet
+
+
+@pytest.fixture
+def with_parquet(package: PackageCopy) -> PackageCopy:
+    write_parquet(open_package(package.root), package.root / "parquet")
+    return package
+
+
+def test_loader_reads_parquet_into_the_same_frames(with_parquet: PackageCopy) -> None:
+    csv_frames = load_all()
+    for name, frame in load_all(path=with_parquet.root).items():
+        assert frame.schema == csv_frames[name].schema and frame.equals(csv_frames[name]), name
+
+
+def test_parquet_is_what_the_csv_says_even_when_csv_changes_later(with_parquet: PackageCopy) -> None:
+    """Parquet wins when present: a release's two copies are written from one validated CSV."""
+    with_parquet.set_cell("events", 0, "title_en", "Edited after the build")
+    assert load("events", path=with_parquet.root)["title_en"][0] != "Edited after the build"
+
+
+def test_other_readers_see_plain_types_and_descriptions(with_parquet: PackageCopy) -> None:
+    schema = pq.read_schema(with_parquet.root / "parquet" / "events.parquet")
+    assert str(schema.field("status").type) == "string"
+    assert str(schema.field("date_start").type) == "date32[day]"
+    assert str(schema.field("fatalities").type) == "int64"
+    assert json.loads(schema.field("status").metadata[b"enum"]) == ["occurred", "announced", "planned", "postponed"]
+    assert schema.field("event_id").metadata[b"description"].startswith(b"Stable ID")
+    codes = pq.ParquetFile(with_parquet.root / "parquet" / "events.parquet").metadata.row_group(0)
+    status = next(codes.column(i) for i in range(codes.num_columns) if codes.column(i).path_in_schema == "status")
+    assert "RLE_DICTIONARY" in status.encodings  # dictionary-encoded on disk
+
+
+def test_parquet_descriptor_lists_size_and_hash(with_parquet: PackageCopy) -> None:
+    descriptor = json.loads((with_parquet.root / "parquet" / "datapackage.json").read_text(encoding="utf-8"))
+    names = [r["name"] for r in descriptor["resources"]]
+    assert names == list(open_package(with_parquet.root).tables)
+    for resource in descriptor["resources"]:
+        path = with_parquet.root / "parquet" / resource["path"]
+        assert resource["bytes"] == path.stat().st_size
+        assert resource["hash"].startswith("sha256:") and len(resource["hash"]) == 71
+
+
+def test_writing_twice_gives_identical_bytes(with_parquet: PackageCopy, tmp_path) -> None:
+    write_parquet(open_package(with_parquet.root), tmp_path / "again")
+    for path in sorted((with_parquet.root / "parquet").iterdir()):
+        assert (tmp_path / "again" / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+def test_parquet_with_wrong_columns_is_a_clear_error(with_parquet: PackageCopy) -> None:
+    pl.DataFrame({"x": [1]}).write_parquet(with_parquet.root / "parquet" / "actors.parquet")
+    with pytest.raises(PackageError, match=r"actors\.parquet: columns \['x'\] differ"):
+        load("actors", path=with_parquet.root)
+
+
+def test_version_is_checked_not_fetched(package: PackageCopy) -> None:
+    current = open_package(package.root).version
+    assert load("events", path=package.root, version=current).height > 0
+    with pytest.raises(PackageError, match=r"version 9\.9\.9 requested but version .* download release 9\.9\.9"):
+        load("events", path=package.root, version="9.9.9")
