@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from coalition_data.package import PackageError
 
@@ -67,6 +68,31 @@ def _span(args: argparse.Namespace) -> int:
     return 0
 
 
+def _release(args: argparse.Namespace) -> int:
+    try:
+        from coalition_data.release import ReleaseError, build_release
+    except ImportError as exc:
+        print(f"coalition-data release needs the validation extra: pip install 'coalition-data[validate]' ({exc})",
+              file=sys.stderr)
+        return 2
+    try:
+        folder = build_release(args.path, Path(args.outdir))
+    except ReleaseError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"{folder}\n{folder}.zip")
+    return 0
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from coalition_data.diff import diff, format_json, format_text
+
+    results = diff(args.old, args.new)
+    new = args.new or "working tree"
+    print(format_json(results, args.old, new) if args.format == "json" else format_text(results, args.old, new))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="coalition-data", description=__doc__.splitlines()[0].rstrip("."))
     commands = top.add_subparsers(dest="command", required=True)
@@ -103,6 +129,26 @@ def parser() -> argparse.ArgumentParser:
     span.add_argument("text")
     span.add_argument("--path", help="package folder (default: the shipped package)")
     span.set_defaults(run=_span)
+
+    release = commands.add_parser(
+        "release", help="build the downloadable release folder and zip (validates first)",
+        description="Validate, then write OUTDIR/coalition-data-<version>/ (CSV, Parquet, source texts, descriptor "
+                    "with sizes and hashes, CHANGELOG, LICENSE, CITATION.cff, README, SHA256SUMS) and its zip, "
+                    "byte-identical on every rebuild; record the released IDs in releases/<version>.json.",
+        epilog="example: coalition-data release dist/")
+    release.add_argument("outdir")
+    release.add_argument("--path", help="package folder (default: the shipped package)")
+    release.set_defaults(run=_release)
+
+    changes = commands.add_parser(
+        "diff", help="rows added, removed and changed, and schema changes, between two package folders",
+        description="Compare two release folders (or a release and the working tree): per table the rows added, "
+                    "removed and changed by primary key, with each changed column old -> new, and schema changes.",
+        epilog="example: coalition-data diff dist/coalition-data-0.1.0 dist/coalition-data-0.2.0")
+    changes.add_argument("old", help="older package folder")
+    changes.add_argument("new", nargs="?", help="newer package folder (default: the shipped package)")
+    changes.add_argument("--format", choices=["text", "json"], default="text")
+    changes.set_defaults(run=_diff)
     return top
 
 

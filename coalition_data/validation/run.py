@@ -7,7 +7,13 @@ from pathlib import Path
 import pandera.polars as pa
 
 from coalition_data.package import DESCRIPTOR, PackageError, open_package, resolve_root
-from coalition_data.validation import column_checks, integrity, provenance, row_rules
+from coalition_data.validation import (
+    column_checks,
+    integrity,
+    provenance,
+    row_rules,
+    versions,
+)
 from coalition_data.validation.csv_reading import ParsedTable, read_table
 from coalition_data.validation.descriptor import check_descriptor
 from coalition_data.validation.problems import Problem
@@ -38,6 +44,8 @@ def validate(path: str | Path | None = None, *, frictionless_rows: bool = False)
     provenance.check_attested(tables, texts)
     for parsed in tables.values():
         problems.extend(parsed.problems)
+    if not problems:  # compare with the last release only what is itself valid
+        problems.extend(versions.check(package))
     if frictionless_rows:
         problems.extend(_frictionless_rows(root))
     return sorted(set(problems), key=Problem.sort_key)

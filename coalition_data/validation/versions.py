@@ -1,0 +1,181 @@
+"""Versions and IDs against the last release: IDs are forever, and every change bumps the version.
+
+``release`` writes ``releases/<version>.json`` (kept in the repository): the IDs it
+published, with the columns that say what each ID names (the table schema's
+``x-identity``), and a hash of every data and schema file. ``validate`` compares
+the working tree with the latest such manifest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from coalition_data.loader import load_csv
+from coalition_data.package import DESCRIPTOR, Package, PackageError
+from coalition_data.validation.problems import Problem
+
+RELEASES = "releases"
+RETIRED = "retired_ids"
+SEMVER = re.compile(r"(\d+)\.(\d+)\.(\d+)")
+LEVELS = ("patch", "minor", "major")
+
+
+def _version(text: str) -> tuple[int, int, int]:
+    match = SEMVER.fullmatch(text)
+    if match is None:
+        raise PackageError(f"version {text!r} is not MAJOR.MINOR.PATCH")
+    major, minor, patch = (int(part) for part in match.groups())
+    return major, minor, patch
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _file_hashes(package: Package) -> dict[str, str]:
+    """Every data and schema file, and the descriptor without its version."""
+    root = package.root
+    descriptor = {k: v for k, v in package.descriptor.items() if k != "version"}
+    hashes = {DESCRIPTOR: _digest(json.dumps(descriptor, sort_keys=True).encode())}
+    files = [t.path for t in package.tables.values()] + sorted((root / "data" / "sources").glob("*.txt"))
+    files += sorted((root / "schemas").glob("*.json"))
+    for path in files:
+        if path.is_file():
+            hashes[path.relative_to(root).as_posix()] = _digest(path.read_bytes())
+    return hashes
+
+
+def _structure(package: Package) -> dict[str, str]:
+    """Per table, a hash of what a schema change means: names, types, constraints and keys."""
+    out = {}
+    for name, table in package.tables.items():
+        shape = {
+            "fields": [(f["name"], f["type"], f.get("constraints", {})) for f in table.fields],
+            "primaryKey": table.primary_key, "foreignKeys": table.schema.get("foreignKeys", []),
+        }
+        out[name] = _digest(json.dumps(shape, sort_keys=True).encode())
+    return out
+
+
+def _identities(package: Package) -> dict[str, dict[str, str]]:
+    """For each table with a one-column ID key: ID -> the values of its ``x-identity`` columns."""
+    out: dict[str, dict[str, str]] = {}
+    for name, table in package.tables.items():
+        if len(table.primary_key) != 1 or "x-identity" not in table.schema:
+            continue
+        key, columns = table.primary_key[0], table.schema["x-identity"]
+        frame = load_csv(table).select(key, *columns)
+        out[name] = {row[0]: json.dumps(row[1:], default=str, ensure_ascii=False) for row in frame.iter_rows()}
+    return out
+
+
+def manifest(package: Package) -> dict[str, Any]:
+    return {
+        "version": package.version,
+        "files": _file_hashes(package),
+        "structure": _structure(package),
+        "rows": {name: load_csv(table).height for name, table in package.tables.items()},
+        "ids": _identities(package),
+    }
+
+
+def write_manifest(package: Package) -> Path:
+    """Record this release's IDs and file hashes in ``releases/<version>.json``."""
+    path = package.root / RELEASES / f"{package.version}.json"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(json.dumps(manifest(package), ensure_ascii=False, indent=1, sort_keys=True) + "\n",
+                    encoding="utf-8")
+    return path
+
+
+def latest_manifest(root: Path) -> dict[str, Any] | None:
+    manifests = []
+    for path in (root / RELEASES).glob("*.json"):
+        if SEMVER.fullmatch(path.stem):
+            manifests.append((_version(path.stem), path))
+    if not manifests:
+        return None
+    return json.loads(max(manifests)[1].read_text(encoding="utf-8"))
+
+
+def required_bump(old: dict[str, Any], new: dict[str, Any]) -> str | None:
+    """The SemVer level a change needs: schema -> major, new rows or tables -> minor, else patch."""
+    if old["files"] == new["files"]:
+        return None
+    shared = old["structure"].keys() & new["structure"].keys()
+    if old["structure"].keys() - new["structure"].keys() or any(old["structure"][t] != new["structure"][t] for t in shared):
+        return "major"
+    if new["structure"].keys() - old["structure"].keys() or any(new["rows"][t] > old["rows"][t] for t in shared):
+        return "minor"
+    return "patch"
+
+
+def _bumped(old: tuple[int, int, int], new: tuple[int, int, int]) -> str | None:
+    if new <= old:
+        return None
+    if new[0] > old[0]:
+        return "major"
+    return "minor" if new[1] > old[1] else "patch"
+
+
+def check(package: Package) -> list[Problem]:
+    """Problems with the version, the CHANGELOG and ID stability; none when nothing was released yet."""
+    last = latest_manifest(package.root)
+    if last is None:
+        return []
+    try:
+        current = manifest(package)
+    except (PackageError, OSError):
+        return []  # the tables themselves are broken; the other checks say how
+    problems = _version_problems(package, last, current)
+    problems += _id_problems(package, last, current)
+    return problems
+
+
+def _version_problems(package: Package, last: dict[str, Any], current: dict[str, Any]) -> list[Problem]:
+    problems = []
+    old, new = _version(last["version"]), _version(package.version)
+    needed, done = required_bump(last, current), _bumped(old, new)
+    where = (DESCRIPTOR, None, "version", package.version)
+    if new < old:
+        problems.append(Problem(*where, "version", f"version is older than the last release {last['version']}"))
+    elif needed and done is None:
+        problems.append(Problem(*where, "version-bump", f"data or schemas changed since release {last['version']}: "
+                                f"bump the version ({needed} change) and add a CHANGELOG section"))
+    elif needed and done and LEVELS.index(done) < LEVELS.index(needed) and not (old[0] == 0 and done == "minor"):
+        problems.append(Problem(*where, "version-bump", f"a {needed} change since release {last['version']} needs a "
+                                f"{needed} version bump, not {done}"))
+    changelog = package.root / "CHANGELOG.md"
+    if changelog.is_file() and f"## [{package.version}]" not in changelog.read_text(encoding="utf-8"):
+        problems.append(Problem("CHANGELOG.md", None, None, package.version, "changelog",
+                                f"CHANGELOG.md has no '## [{package.version}]' section for the current version"))
+    return problems
+
+
+def _id_problems(package: Package, last: dict[str, Any], current: dict[str, Any]) -> list[Problem]:
+    retired: dict[str, dict[str, Any]] = {}
+    if RETIRED in package.tables:
+        retired = {row["id"]: row for row in load_csv(package.tables[RETIRED]).iter_rows(named=True)}
+    problems = []
+    for name, released in last["ids"].items():
+        now = current["ids"].get(name, {})
+        table = package.tables.get(name)
+        file = table.path.relative_to(package.root).as_posix() if table else f"data/{name}.csv"
+        column = table.primary_key[0] if table else None
+        for id_, identity in released.items():
+            if id_ not in now and id_ not in retired:
+                problems.append(Problem(file, None, column, id_, "id-removed",
+                                        f"ID released in {last['version']} is gone without a row in {RETIRED}"))
+            elif id_ in now and now[id_] != identity:
+                problems.append(Problem(file, None, column, id_, "id-reused",
+                                        f"ID released in {last['version']} for {identity} now names {now[id_]}: "
+                                        "give the new thing a new ID"))
+    for id_, row in retired.items():
+        if id_ in current["ids"].get(row["table_name"], {}):
+            problems.append(Problem(f"data/{RETIRED}.csv", None, "id", id_, "id-retired",
+                                    f"retired ID is still used in {row['table_name']}"))
+    return problems
