@@ -346,3 +346,8 @@ def test_harmless_variations_pass(package: PackageCopy) -> None:
     events = package.csv("events")
     events.write_bytes(events.read_bytes().rstrip(b"\n"))
     assert package.validate() == []
+
+
+def test_source_file_without_a_row(package: PackageCopy) -> None:
+    (package.root / "data" / "sources" / "005_0000000000000000.txt").write_text("نص", encoding="utf-8")
+    assert_reported(package.validate(), "source-unlisted", file="data/sources/005_0000000000000000.txt")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from coalition_data.package import PackageError, inside
 from coalition_data.validation.csv_reading import ParsedTable
+from coalition_data.validation.problems import Problem
 
 SPAN_TABLES = {"claims": "quote_ar", "furniture": "text_ar"}
 
@@ -44,6 +45,13 @@ def read_sources(tables: dict[str, ParsedTable], root: Path) -> dict[str, str]:
         if chars is not None and len(text) != chars:
             parsed.problem(row, "chars", chars, "source-size", f"the text has {len(text)} characters")
         texts[source_id] = text
+    listed = {p for p in parsed.frame["path"].drop_nulls()}
+    folder = root / "data" / "sources"
+    for file in sorted(folder.glob("*")) if folder.is_dir() else []:
+        relative = file.relative_to(root).as_posix()
+        if relative not in listed:
+            parsed.problems.append(Problem(relative, None, None, None, "source-unlisted",
+                                           "a file under data/sources/ has no row in sources: describe it or remove it"))
     return texts
 
 
