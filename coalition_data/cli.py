@@ -13,13 +13,17 @@ from pathlib import Path
 from coalition_data.package import PackageError
 
 
+def _missing_extra(command: str, exc: ImportError) -> int:
+    print(f"coalition-data {command} needs the validation extra: pip install 'coalition-data[validate]' ({exc})",
+          file=sys.stderr)
+    return 2
+
+
 def _validate(args: argparse.Namespace) -> int:
     try:
         from coalition_data.validation import format_json, format_text, validate
     except ImportError as exc:
-        print(f"coalition-data validate needs the validation extra: pip install 'coalition-data[validate]' ({exc})",
-              file=sys.stderr)
-        return 2
+        return _missing_extra("validate", exc)
     problems = validate(args.path, frictionless_rows=args.frictionless)
     if args.format == "json":
         print(format_json(problems))
@@ -72,9 +76,7 @@ def _release(args: argparse.Namespace) -> int:
     try:
         from coalition_data.release import ReleaseError, build_release
     except ImportError as exc:
-        print(f"coalition-data release needs the validation extra: pip install 'coalition-data[validate]' ({exc})",
-              file=sys.stderr)
-        return 2
+        return _missing_extra("release", exc)
     try:
         folder = build_release(args.path, Path(args.outdir))
     except ReleaseError as exc:
