@@ -156,7 +156,8 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):
-        stream.reconfigure(encoding="utf-8")
+        if hasattr(stream, "reconfigure"):  # not when captured into a StringIO
+            stream.reconfigure(encoding="utf-8")
     args = parser().parse_args(argv)
     try:
         return args.run(args)

@@ -351,3 +351,13 @@ def test_harmless_variations_pass(package: PackageCopy) -> None:
 def test_source_file_without_a_row(package: PackageCopy) -> None:
     (package.root / "data" / "sources" / "005_0000000000000000.txt").write_text("نص", encoding="utf-8")
     assert_reported(package.validate(), "source-unlisted", file="data/sources/005_0000000000000000.txt")
+
+
+def test_schema_field_without_a_type_is_refused(package: PackageCopy) -> None:
+    """Found by the CLI fuzz test: a field with its "type" key garbled used to crash the reader."""
+    path = package.root / "schemas" / "events.schema.json"
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    status = next(f for f in schema["fields"] if f["name"] == "status")
+    status["tpye"] = status.pop("type")
+    path.write_text(json.dumps(schema), encoding="utf-8")
+    assert_reported(package.validate(), "schema", file="schemas/events.schema.json", column="status")

@@ -76,9 +76,9 @@ def _schema_conventions(path: str, schema: Any) -> list[Problem]:
         if "categories" in field:
             problems.append(Problem(path, None, name, None, "schema",
                                     "v2 'categories' are ignored by frictionless: list allowed values in constraints.enum"))
-        if field.get("type", "string") not in SUPPORTED_TYPES:
+        if field.get("type") not in SUPPORTED_TYPES:
             problems.append(Problem(path, None, name, field.get("type"), "schema",
-                                    f"type must be one of {', '.join(SUPPORTED_TYPES)}"))
+                                    f"every field declares its type, one of {', '.join(SUPPORTED_TYPES)}"))
         pattern = field.get("constraints", {}).get("pattern") if isinstance(field.get("constraints"), dict) else None
         if pattern is not None:
             try:
