@@ -191,3 +191,16 @@ def test_diff_lists_rows_and_schema_changes(released, capsys) -> None:
     assert main(["diff", str(folder), str(package.root)]) == 0
     text = capsys.readouterr().out
     assert "~ EV0001 title_en: " in text and "events: changed; 0 added, 0 removed, 1 changed" in text
+
+
+def test_citation_matches_the_package_version() -> None:
+    citation = (REPO / "CITATION.cff").read_text(encoding="utf-8")
+    version = json.loads((REPO / "datapackage.json").read_text(encoding="utf-8"))["version"]
+    assert f"\nversion: {version}\n" in citation
+    assert "license: CC-BY-4.0" in citation
+
+
+def test_release_carries_the_citation(package: PackageCopy, tmp_path: Path) -> None:
+    shutil.copy(REPO / "CITATION.cff", package.root / "CITATION.cff")
+    folder = release(package, tmp_path / "dist")
+    assert (folder / "CITATION.cff").read_bytes() == (REPO / "CITATION.cff").read_bytes()
