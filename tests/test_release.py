@@ -198,6 +198,7 @@ def test_citation_matches_the_package_version() -> None:
     version = json.loads((REPO / "datapackage.json").read_text(encoding="utf-8"))["version"]
     assert f"\nversion: {version}\n" in citation
     assert "license: CC-BY-4.0" in citation
+    assert f"version {version} (data package" in (REPO / "README.md").read_text(encoding="utf-8")
 
 
 def test_release_carries_the_citation(package: PackageCopy, tmp_path: Path) -> None:
