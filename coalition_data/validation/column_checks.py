@@ -16,8 +16,10 @@ from coalition_data.package import Table
 
 ARABIC_LETTER = r"[\x{0621}-\x{064A}\x{0671}-\x{06D3}\x{06FA}-\x{06FF}]"
 # C0/C1 controls, zero-width and bidi controls; LF is allowed only in verbatim fields.
-CONTROL = r"[\x{0000}-\x{0009}\x{000B}-\x{001F}\x{007F}-\x{009F}\x{200B}-\x{200F}\x{202A}-\x{202E}\x{2060}-\x{2069}\x{FEFF}]"
+# (U+061C is the Arabic letter mark, a bidi control; U+2028 and U+2029 are line and paragraph separators.)
+CONTROL = r"[\x{0000}-\x{0009}\x{000B}-\x{001F}\x{007F}-\x{009F}\x{061C}\x{200B}-\x{200F}\x{2028}-\x{202E}\x{2060}-\x{2069}\x{FEFF}]"
 FORMULA_PREFIX = r"^[=+\-@]"
+MAX_CELL_CHARS = 32_767  # the most a spreadsheet cell holds: a longer one is cut when opened
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,8 @@ def _text_checks(spec: dict[str, Any]) -> list[tuple[pa.Check, Rule]]:
               + (" (line breaks only where the source has them)" if verbatim else " or line breaks"))),
         (_expr_check("formula-prefix", lambda c: ~c.str.contains(FORMULA_PREFIX)),
          Rule("formula-prefix", "text must not start with = + - or @ (spreadsheets would run it as a formula)")),
+        (_expr_check("cell-size", lambda c: c.str.len_chars() <= MAX_CELL_CHARS),
+         Rule("cell-size", f"text longer than {MAX_CELL_CHARS:,} characters (a spreadsheet cell's limit)")),
     ]
     script = spec.get("x-script")
     if script == "Arab":

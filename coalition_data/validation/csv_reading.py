@@ -140,7 +140,8 @@ def _typed(strings: pl.DataFrame, parsed: ParsedTable) -> pl.DataFrame:
             bad = raw.is_not_null() & value.is_null()
         elif kind == "date":
             value = raw.str.to_date("%Y-%m-%d", strict=False)
-            bad = raw.is_not_null() & (value.is_null() | ~raw.str.contains(_DATE))
+            # Year 0000 parses in Polars but no Python date holds it (reporting it used to crash).
+            bad = raw.is_not_null() & (value.is_null() | ~raw.str.contains(_DATE) | (value.dt.year() < 1))
         else:
             value, bad = raw, None
         if bad is not None:

@@ -1,0 +1,205 @@
+"""Files broken as files (not as values): header-only tables, truncation, quoting, NUL bytes, files that are
+not CSV at all, huge cells and paths leaving the package. Each is reported with its file, line and rule."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import random
+
+import pytest
+from conftest import REPO, PackageCopy, assert_reported, find
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from coalition_data.package import open_package
+
+PACKAGE = open_package(REPO)
+ORPHAN_CHECKED = {"sources": "source_id", "actors": "actor_id", "locations": "location_id"}
+DESCRIBING = {"actor_names", "location_names"}  # spellings do not keep a row from being an orphan
+
+
+def _rows(table: str) -> list[dict[str, str]]:
+    with PACKAGE.table(table).path.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def _references() -> list[tuple[str, str, str, str]]:
+    """(table, field, referenced table, referenced field) for every foreign key of every schema."""
+    out = []
+    for table in PACKAGE.tables.values():
+        for fk in table.schema.get("foreignKeys", []):
+            out.append((table.name, fk["fields"][0], fk["reference"].get("resource") or table.name,
+                        fk["reference"]["fields"][0]))
+    return out
+
+
+def _expected_when_emptied(emptied: str) -> list[tuple[str, int, str, str]]:
+    """(rule, row, table, column) problems that must follow from leaving only ``emptied``'s header."""
+    expected = []
+    for table, field, target, _ in _references():
+        if target == emptied and table != emptied:
+            expected += [("foreign-key", row, table, field) for row, r in enumerate(_rows(table)) if r[field]]
+    for target, key in ORPHAN_CHECKED.items():
+        if target == emptied:
+            continue
+        users = {(t, f) for t, f, ref, _ in _references() if ref == target and t not in DESCRIBING and t != emptied}
+        used = {r[f] for t, f in users for r in _rows(t) if r[f]}
+        expected += [("orphan", row, target, key) for row, r in enumerate(_rows(target)) if r[key] not in used]
+    if emptied == "event_claims":
+        expected += [("unsupported-event", row, "events", "event_id") for row in range(len(_rows("events")))]
+    return expected
+
+
+@pytest.mark.parametrize("name", list(PACKAGE.tables))
+def test_header_only_table(package: PackageCopy, name: str) -> None:
+    """A header-only file is valid CSV; what the other tables then miss is reported row by row."""
+    package.csv(name).write_text(",".join(PACKAGE.table(name).field_names) + "\n", encoding="utf-8")
+    problems = package.validate()
+    expected = _expected_when_emptied(name)
+    for rule, row, table, column in expected:
+        assert_reported(problems, rule, file=f"data/{table}.csv", line=package.line_of(table, row), column=column)
+    if not expected:  # nothing depends on its rows: claim_links, actor_names, location_names, furniture, retired_ids
+        assert problems == []
+        assert name in {"claim_links", "actor_names", "location_names", "furniture", "retired_ids"}
+    else:
+        assert name not in {"claim_links", "actor_names", "location_names", "furniture", "retired_ids"}
+
+
+TRUNCATABLE = [name for name in PACKAGE.tables if _rows(name)]
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.sampled_from(TRUNCATABLE), st.floats(0, 1, exclude_min=True, exclude_max=True))
+def test_truncated_last_line(tmp_path_factory, name: str, where: float) -> None:
+    """A file cut inside its last line is reported on that line, unless the cut only shortens free text in
+    the last column (then it reads as a shorter text in a file without final newline, which is harmless)."""
+    package = PackageCopy(tmp_path_factory.mktemp("cut") / "p")
+    data = package.csv(name).read_bytes().rstrip(b"\n")
+    last = data.rindex(b"\n") + 1
+    cut = max(last + 1, last + int((len(data) - last) * where))  # at least one byte of the line stays
+    while cut < len(data) and data[cut] & 0xC0 == 0x80:  # cut between characters, not inside one
+        cut += 1
+    package.csv(name).write_bytes(data[:cut])
+    line = data[:last].count(b"\n") + 1
+    here = [p for p in package.validate() if p.file == f"data/{name}.csv" and p.line == line]
+    whole, kept = next(csv.reader([data[last:].decode()])), next(csv.reader([data[last:cut].decode()]), [])
+    free_text_cut = (len(kept) == len(whole) and kept[:-1] == whole[:-1] and kept[-1] and not data[last:cut].count(b'"') % 2
+                     and set(PACKAGE.table(name).fields[-1].get("constraints", {})) <= {"required"}
+                     and PACKAGE.table(name).fields[-1]["type"] == "string")
+    assert here or free_text_cut, f"cut at {cut - last} of {len(data) - last} bytes: {kept}"
+
+
+def test_well_formed_quotes_and_line_breaks_are_harmless_and_lines_still_right(package: PackageCopy) -> None:
+    """Doubled quotes inside a quoted field are fine; a line break in a quoted field is one record over two
+    lines, and the rows after it are still reported on their own lines."""
+    rows = package.rows("events")
+    rows[0]["summary_en"] = 'They said "yes, ""fine"", at once", then left.'
+    rows[1]["summary_en"] = "First line.\nSecond line."
+    rows[2]["status"] = "finished"
+    package.write_rows("events", rows)
+    assert package.csv("events").read_text(encoding="utf-8").count("\n") == len(rows) + 2
+    problems = package.validate()
+    assert_reported(problems, "control-character", file="data/events.csv", line=3, column="summary_en")
+    assert_reported(problems, "enum", file="data/events.csv", line=5, column="status", value="finished")
+    assert {(p.rule, p.line) for p in problems} == {("control-character", 3), ("enum", 5)}
+
+
+def test_line_break_inside_a_verbatim_quote_is_checked_against_the_source(package: PackageCopy) -> None:
+    row = next(i for i, r in enumerate(package.rows("claims")) if " " in r["quote_ar"] and "\n" not in r["quote_ar"])
+    quote = package.rows("claims")[row]["quote_ar"]
+    line = package.set_cell("claims", row, "quote_ar", quote.replace(" ", "\n", 1))
+    problems = package.validate()
+    assert_reported(problems, "verbatim", file="data/claims.csv", line=line, column="quote_ar")
+    assert not find(problems, "csv-syntax")
+
+
+@pytest.mark.parametrize("change", ["unclosed", "quote-after-closing"])
+def test_unbalanced_quote(package: PackageCopy, change: str) -> None:
+    path = package.csv("actors")
+    lines = path.read_text(encoding="utf-8").split("\n")
+    fields = lines[4].split(",")
+    fields[1] = '"' + fields[1] if change == "unclosed" else f'"{fields[1]}"x'
+    lines[4] = ",".join(fields)
+    path.write_text("\n".join(lines), encoding="utf-8")
+    problems = package.validate()
+    assert_reported(problems, "csv-syntax", file="data/actors.csv", line=5)
+
+
+def test_nul_byte_names_its_line(package: PackageCopy) -> None:
+    path = package.csv("claims")
+    lines = path.read_bytes().split(b"\n")
+    lines[6] = lines[6][:20] + b"\x00" + lines[6][20:]
+    path.write_bytes(b"\n".join(lines))
+    assert_reported(package.validate(), "encoding", file="data/claims.csv", line=7)
+
+
+NOT_CSV = {
+    "random bytes": (random.Random(7).randbytes(4096), "encoding"),
+    "png": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01", "encoding"),
+    "zip": (b"PK\x03\x04\x14\x00\x00\x00\x08\x00", "encoding"),
+    "json": (json.dumps([{"event_id": "EV0001", "status": "occurred"}]).encode(), "header"),
+    "html": (b"<!DOCTYPE html>\n<html><body>Not found</body></html>\n", "header"),
+    "tsv": ("\t".join(PACKAGE.table("events").field_names).encode() + b"\n", "header"),
+}
+
+
+@pytest.mark.parametrize("kind", list(NOT_CSV))
+def test_file_that_is_not_csv(package: PackageCopy, kind: str) -> None:
+    content, rule = NOT_CSV[kind]
+    package.csv("events").write_bytes(content)
+    problems = package.validate()
+    assert_reported(problems, rule, file="data/events.csv")
+    assert all(p.line in (None, 1, content[: content.find(b"\x00")].count(b"\n") + 1) for p in find(problems, rule))
+
+
+def test_a_directory_where_the_csv_should_be(package: PackageCopy) -> None:
+    package.csv("furniture").unlink()
+    package.csv("furniture").mkdir()
+    assert_reported(package.validate(), "file-missing", file="data/furniture.csv")
+
+
+@pytest.mark.parametrize(("table", "column", "value", "rule"), [
+    ("events", "summary_en", "x" * 10_000_000, "cell-size"),
+    ("claims", "quote_ar", "ب" * 2_000_000, "cell-size"),
+    ("events", "fatalities", "9" * 1_000_000, "type"),
+])
+def test_huge_cell(package: PackageCopy, table: str, column: str, value: str, rule: str) -> None:
+    line = package.set_cell(table, 0, column, value)
+    problems = find(package.validate(), rule, file=f"data/{table}.csv", line=line, column=column)
+    assert problems and len(problems[0].value) < 200  # the report shows the start of the value, not 10 MB
+
+
+@pytest.mark.parametrize("path", ["../outside.schema.json", "schemas/../../outside.schema.json", "/etc/passwd"])
+def test_schema_path_outside_the_package(package: PackageCopy, path: str) -> None:
+    descriptor_file = package.root / "datapackage.json"
+    descriptor = json.loads(descriptor_file.read_text(encoding="utf-8"))
+    descriptor["resources"][1]["schema"] = path
+    descriptor_file.write_text(json.dumps(descriptor), encoding="utf-8")
+    assert_reported(package.validate(), "descriptor", file="datapackage.json", value=path)
+
+
+def test_crlf_inside_a_quoted_field_only(package: PackageCopy) -> None:
+    rows = package.rows("claim_links")
+    rows[3]["note_en"] = "One.\r\nTwo."
+    package.write_rows("claim_links", rows)
+    problems = package.validate()
+    assert_reported(problems, "line-endings", file="data/claim_links.csv", line=5)
+    assert_reported(problems, "control-character", file="data/claim_links.csv", line=5, column="note_en")
+
+
+def test_csv_writer_quoting_every_field_turns_nulls_into_empty_strings(package: PackageCopy) -> None:
+    """Empty field = null; a quoted empty field "" is an empty string, which no column accepts."""
+    for table in ("sources", "events"):
+        rows = package.rows(table)
+        out = io.StringIO()
+        writer = csv.DictWriter(out, list(rows[0]), lineterminator="\n", quoting=csv.QUOTE_ALL)
+        writer.writeheader()
+        writer.writerows(rows)
+        package.csv(table).write_text(out.getvalue(), encoding="utf-8")
+    text_row = next(i for i, r in enumerate(package.rows("sources")) if not r["headline_ar"])
+    date_row = next(i for i, r in enumerate(package.rows("events")) if not r["date_start"])
+    problems = package.validate()
+    assert_reported(problems, "empty-string", file="data/sources.csv", line=text_row + 2, column="headline_ar")
+    assert_reported(problems, "type", file="data/events.csv", line=date_row + 2, column="date_start")
