@@ -80,3 +80,56 @@ def test_loading_does_not_import_the_validation_stack() -> None:
             "print(sorted(m for m in ('pandera', 'frictionless', 'pyarrow', 'pandas') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(("column", "value", "dtype"), [
+    ("status", "Occurred", "enum"), ("date_start", "2024-02-30", "date"), ("fatalities", "NaN", "i64"),
+])
+def test_a_value_the_schema_does_not_allow_is_a_clear_error(package: PackageCopy, column: str, value: str,
+                                                             dtype: str) -> None:
+    package.set_cell("events", 3, column, value)
+    with pytest.raises(coalition_data.PackageError,
+                       match=rf"events\.csv: does not match its Table Schema \(run `coalition-data validate`.*"
+                             rf"`{value}` as dtype `{dtype}`"):
+        coalition_data.load("events", path=package.root)
+
+
+def test_a_parquet_value_outside_the_enum_is_a_clear_error(package: PackageCopy) -> None:
+    from coalition_data.parquet import write_parquet
+
+    write_parquet(open_package(package.root), package.root / "parquet")
+    parquet = package.root / "parquet" / "events.parquet"
+    frame = pl.read_parquet(parquet).with_columns(pl.col("status").cast(pl.String).str.to_uppercase())
+    frame.write_parquet(parquet)
+    with pytest.raises(coalition_data.PackageError, match=r"events\.parquet: does not match its Table Schema"):
+        coalition_data.load("events", path=package.root)
+
+
+LOADER_MODULES = ["loader", "package", "dtypes", "__init__"]
+UNSAFE_CALLS = {"eval", "exec", "compile", "__import__", "read_ipc", "read_pickle", "from_pickle"}
+UNSAFE_MODULES = {"pickle", "marshal", "shelve", "dill", "cloudpickle", "joblib"}
+
+
+@pytest.mark.parametrize("module", LOADER_MODULES)
+def test_the_loader_never_evaluates_or_unpickles_data(module: str) -> None:
+    """Data is parsed as CSV, Parquet or JSON only: no code path runs or unpickles what a file holds."""
+    import ast
+
+    tree = ast.parse((REPO / "coalition_data" / f"{module}.py").read_text(encoding="utf-8"))
+    imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
+                for alias in node.names}
+    imported |= {(node.module or "").split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    called = {node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", None)
+              for node in ast.walk(tree) if isinstance(node, ast.Call)}
+    assert not imported & UNSAFE_MODULES and not called & UNSAFE_CALLS
+    assert imported <= {"__future__", "hashlib", "json", "pathlib", "polars", "coalition_data", "dataclasses",
+                        "functools", "typing", "importlib", "re", "collections"}, imported
+
+
+def test_the_loader_imports_no_deserialiser_at_run_time() -> None:
+    code = ("import sys, coalition_data; coalition_data.load_all(); "
+            "print(sorted(m for m in ('pickle', 'marshal', 'shelve', 'dill', 'cloudpickle') if m in sys.modules "
+            "and m not in before))")
+    code = "import sys; before = set(sys.modules); " + code
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
