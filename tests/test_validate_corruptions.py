@@ -322,6 +322,16 @@ def test_descriptor_problems(package: PackageCopy, change, expected: str) -> Non
     assert problems and any(expected in p.message for p in problems), problems
 
 
+@pytest.mark.parametrize("field", [None, 3, "event_id", []])
+def test_schema_field_that_is_not_an_object(package: PackageCopy, field) -> None:
+    """Found by the edit fuzzer: a null field made frictionless itself crash inside validate."""
+    path = package.root / "schemas" / "events.schema.json"
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    schema["fields"][0] = field
+    path.write_text(json.dumps(schema), encoding="utf-8")
+    assert_reported(package.validate(), "schema", file="schemas/events.schema.json")
+
+
 def test_schema_with_categories_is_refused(package: PackageCopy) -> None:
     path = package.root / "schemas" / "events.schema.json"
     schema = json.loads(path.read_text(encoding="utf-8"))

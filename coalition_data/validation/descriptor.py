@@ -9,7 +9,7 @@ from typing import Any
 
 from coalition_data.dtypes import SUPPORTED_TYPES
 from coalition_data.package import DESCRIPTOR, PackageError, inside, read_json
-from coalition_data.validation.problems import Problem
+from coalition_data.validation.problems import Problem, shown
 
 
 def check_descriptor(root: Path) -> list[Problem]:
@@ -62,6 +62,9 @@ def _frictionless(descriptor: dict[str, Any]) -> list[Problem]:
         errors = list(frictionless.Package.metadata_validate(package.to_descriptor()))
     except frictionless.FrictionlessException as exc:
         errors = exc.reasons or [exc.error]
+    except Exception as exc:  # noqa: BLE001 -- frictionless itself trips over some malformed descriptors (e.g. a null resource)
+        return [_problem(DESCRIPTOR, f"not a valid Data Package descriptor (frictionless could not read it: "
+                                     f"{type(exc).__name__}: {exc})")]
     return [_problem(DESCRIPTOR, error.message) for error in errors]
 
 
@@ -69,8 +72,9 @@ def _schema_conventions(path: str, schema: Any) -> list[Problem]:
     if not isinstance(schema, dict) or not isinstance(schema.get("fields"), list):
         return [_problem(path, "a Table Schema needs a list of fields", rule="schema")]
     problems = []
-    for field in schema["fields"]:
+    for index, field in enumerate(schema["fields"]):
         if not isinstance(field, dict):
+            problems.append(Problem(path, None, None, shown(field), "schema", f"field {index} must be a JSON object"))
             continue
         name = field.get("name")
         if "categories" in field:
