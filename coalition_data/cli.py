@@ -95,6 +95,40 @@ def _diff(args: argparse.Namespace) -> int:
     return 0
 
 
+def _codebook(args: argparse.Namespace) -> int:
+    from coalition_data.codebook import OUTPUT, render
+    from coalition_data.package import open_package
+
+    package = open_package(args.path)
+    output = Path(args.output) if args.output else package.root / OUTPUT
+    shown = args.output or OUTPUT
+    text = render(package)
+    if args.check:
+        rerun = " ".join(["coalition-data codebook", *(["--path", args.path] if args.path else []),
+                          *(["--output", args.output] if args.output else [])])
+        try:
+            current = output.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            print(f"{shown} is missing; run `{rerun}`", file=sys.stderr)
+            return 1
+        except (OSError, UnicodeDecodeError) as exc:
+            print(f"coalition-data: cannot read {shown}: {exc}", file=sys.stderr)
+            return 2
+        if current != text:
+            print(f"{shown} is stale; run `{rerun}`", file=sys.stderr)
+            return 1
+        print(f"{shown} is up to date")
+        return 0
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8", newline="")
+    except OSError as exc:
+        print(f"coalition-data: cannot write {shown}: {exc}", file=sys.stderr)
+        return 2
+    print(output)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="coalition-data", description=__doc__.splitlines()[0].rstrip("."))
     commands = top.add_subparsers(dest="command", required=True)
@@ -151,6 +185,18 @@ def parser() -> argparse.ArgumentParser:
     changes.add_argument("new", nargs="?", help="newer package folder (default: the shipped package)")
     changes.add_argument("--format", choices=["text", "json"], default="text")
     changes.set_defaults(run=_diff)
+
+    codebook = commands.add_parser(
+        "codebook", help="write docs/codebook.md: every table and column, generated from the schemas and data",
+        description="Write the Markdown codebook (relations diagram, every table with its keys, every column with "
+                    "type, constraints, meaning of an empty cell, an example value, allowed values) generated from "
+                    "datapackage.json, schemas/ and data/. With --check, write nothing and exit 1 if the file "
+                    "is out of date.",
+        epilog="example: coalition-data codebook --check")
+    codebook.add_argument("--check", action="store_true", help="exit 1 if the codebook differs from a fresh one")
+    codebook.add_argument("--path", help="package folder (default: the shipped package)")
+    codebook.add_argument("--output", metavar="FILE", help="where to write it (default: docs/codebook.md in the package)")
+    codebook.set_defaults(run=_codebook)
     return top
 
 
