@@ -6,13 +6,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandera.polars as pa
 import polars as pl
 
 from coalition_data.dtypes import field_dtype
 from coalition_data.package import Table
+from coalition_data.validation.unicode_nfc import MAY_CHANGE_UNDER_NFC
+
+if TYPE_CHECKING:  # pandera is imported only when a table has something to report (it takes about a second)
+    import pandera.polars as pa
 
 ARABIC_LETTER = r"[\x{0621}-\x{064A}\x{0671}-\x{06D3}\x{06FA}-\x{06FF}]"
 # C0/C1 controls, zero-width and bidi controls; LF is allowed only in verbatim fields.
@@ -30,74 +33,136 @@ class Rule:
     message: str
 
 
-def _expr_check(rule: str, expression: Callable[[pl.Expr], pl.Expr]) -> pa.Check:
-    """A column check from a Polars expression that is true where the value is fine (nulls pass)."""
+Ok = Callable[[pl.Expr], pl.Expr]  # true where a (non-null) value is fine
 
-    def check(data: Any) -> pl.LazyFrame:
-        column = pl.col(data.key)
-        return data.lazyframe.select(column.is_null() | expression(column))
 
-    return pa.Check(check, error=rule)
+@dataclass(frozen=True)
+class ColumnCheck:
+    """One rule on one column, as a Polars expression; the Pandera check is built from the same expression."""
+
+    rule: Rule
+    ok: Ok
+    # A regex character class: a value holding none of these characters passes (a cheap pre-filter,
+    # shared by all the column's checks that have one, so long texts are scanned once).
+    suspects: str | None = None
+
+    def passes(self, column: str) -> pl.Expr:
+        col = pl.col(column)
+        return col.is_null() | self.ok(col)
+
+    @property
+    def check(self) -> pa.Check:
+        import pandera.polars as pa
+
+        def run(data: Any) -> pl.LazyFrame:
+            return data.lazyframe.select(self.passes(data.key))
+
+        return pa.Check(run, error=self.rule.rule)
 
 
 def _bound(value: Any, kind: str) -> Any:
     return dt.date.fromisoformat(value) if kind == "date" else value
 
 
-def field_checks(spec: dict[str, Any]) -> list[tuple[pa.Check, Rule]]:
+def field_checks(spec: dict[str, Any]) -> list[ColumnCheck]:
     """Every check one field needs, each with the rule it enforces."""
     kind = spec["type"]
     constraints = spec.get("constraints", {})
-    checks: list[tuple[pa.Check, Rule]] = []
+    checks: list[ColumnCheck] = []
     if "enum" in constraints:
         allowed = constraints["enum"]
-        checks.append((pa.Check.isin(allowed, error="enum"), Rule("enum", "must be one of: " + ", ".join(map(str, allowed)))))
+        checks.append(ColumnCheck(Rule("enum", "must be one of: " + ", ".join(map(str, allowed))),
+                                  lambda c: c.is_in(allowed)))
     if "pattern" in constraints:
         pattern = constraints["pattern"]
-        # Table Schema patterns match the whole value; str_matches anchors only at the start.
-        checks.append((pa.Check.str_matches(f"^(?:{pattern})$", error="pattern"), Rule("pattern", f"must match the pattern {pattern}")))
+        # Table Schema patterns match the whole value.
+        checks.append(ColumnCheck(Rule("pattern", f"must match the pattern {pattern}"),
+                                  lambda c: c.str.contains(f"^(?:{pattern})$")))
     if "minimum" in constraints:
         low = _bound(constraints["minimum"], kind)
-        checks.append((pa.Check.ge(low, error="minimum"), Rule("minimum", f"must be at least {low}")))
+        checks.append(ColumnCheck(Rule("minimum", f"must be at least {low}"), lambda c: c >= low))
     if "maximum" in constraints:
         high = _bound(constraints["maximum"], kind)
-        checks.append((pa.Check.le(high, error="maximum"), Rule("maximum", f"must be at most {high}")))
+        checks.append(ColumnCheck(Rule("maximum", f"must be at most {high}"), lambda c: c <= high))
     if kind == "number":
-        checks.append((_expr_check("finite", lambda c: c.is_finite()), Rule("finite", "must be a finite number (no NaN or infinity)")))
+        checks.append(ColumnCheck(Rule("finite", "must be a finite number (no NaN or infinity)"), lambda c: c.is_finite()))
     if kind == "string":
         checks.extend(_text_checks(spec))
     if constraints.get("unique") and not constraints.get("required"):
         # pandera's unique counts repeated nulls as duplicates; Table Schema does not.
-        checks.append((_expr_check("unique", lambda c: ~c.is_duplicated()), Rule("unique", "value repeats: it must be unique")))
+        checks.append(ColumnCheck(Rule("unique", "value repeats: it must be unique"),
+                                  lambda c: ~c.is_duplicated() | c.is_null()))
     return checks
 
 
-def _text_checks(spec: dict[str, Any]) -> list[tuple[pa.Check, Rule]]:
+def _text_checks(spec: dict[str, Any]) -> list[ColumnCheck]:
     verbatim = spec.get("x-verbatim", False)
     control = CONTROL if verbatim else CONTROL[:-1] + r"\x{000A}]"
     checks = [
-        (_expr_check("empty-string", lambda c: c.str.len_bytes() > 0),
-         Rule("empty-string", "an empty quoted string is not a value: leave the cell empty for null")),
-        (_expr_check("nfc", lambda c: c.str.normalize("NFC") == c), Rule("nfc", "text must be in Unicode NFC")),
-        (_expr_check("whitespace", lambda c: c.str.strip_chars() == c), Rule("whitespace", "text must not start or end with whitespace")),
-        (_expr_check("control-character", lambda c: ~c.str.contains(control)),
-         Rule("control-character", "text must not hold control, zero-width or bidi-override characters"
-              + (" (line breaks only where the source has them)" if verbatim else " or line breaks"))),
-        (_expr_check("formula-prefix", lambda c: ~c.str.contains(FORMULA_PREFIX)),
-         Rule("formula-prefix", "text must not start with = + - or @ (spreadsheets would run it as a formula)")),
-        (_expr_check("cell-size", lambda c: c.str.len_chars() <= MAX_CELL_CHARS),
-         Rule("cell-size", f"text longer than {MAX_CELL_CHARS:,} characters (a spreadsheet cell's limit)")),
+        ColumnCheck(Rule("empty-string", "an empty quoted string is not a value: leave the cell empty for null"),
+                    lambda c: c.str.len_bytes() > 0),
+        ColumnCheck(Rule("nfc", "text must be in Unicode NFC"), lambda c: c.str.normalize("NFC") == c,
+                    suspects=MAY_CHANGE_UNDER_NFC),
+        ColumnCheck(Rule("whitespace", "text must not start or end with whitespace"),
+                    lambda c: ~(c.str.contains(r"^\s") | c.str.contains(r"\s$"))),
+        ColumnCheck(Rule("control-character", "text must not hold control, zero-width or bidi-override characters"
+                         + (" (line breaks only where the source has them)" if verbatim else " or line breaks")),
+                    lambda c: ~c.str.contains(control), suspects=control),
+        ColumnCheck(Rule("formula-prefix", "text must not start with = + - or @ (spreadsheets would run it as a formula)"),
+                    lambda c: ~c.str.contains(FORMULA_PREFIX)),
+        ColumnCheck(Rule("cell-size", f"text longer than {MAX_CELL_CHARS:,} characters (a spreadsheet cell's limit)"),
+                    lambda c: c.str.len_chars() <= MAX_CELL_CHARS),
     ]
     script = spec.get("x-script")
     if script == "Arab":
-        checks.append((_expr_check("script", lambda c: c.str.contains(ARABIC_LETTER)), Rule("script", "an Arabic column must hold Arabic letters")))
+        checks.append(ColumnCheck(Rule("script", "an Arabic column must hold Arabic letters"),
+                                  lambda c: c.str.contains(ARABIC_LETTER)))
     elif script == "Latn":
-        checks.append((_expr_check("script", lambda c: ~c.str.contains(ARABIC_LETTER)), Rule("script", "an English column must not hold Arabic letters")))
+        checks.append(ColumnCheck(Rule("script", "an English column must not hold Arabic letters"),
+                                  lambda c: ~c.str.contains(ARABIC_LETTER), suspects=ARABIC_LETTER))
     return checks
+
+
+def _not_increasing(values: pl.Expr) -> pl.Expr:
+    """How many values are not greater than the one before. Zero proves them unique (and sorted, as the
+    sort-order rule wants) far faster than hashing; anything else sends the table to Pandera, which
+    names the duplicates if there are any."""
+    return (values <= values.shift(1)).sum()
+
+
+def failure_count(table: Table) -> pl.Expr:
+    """How many cells break any rule ``build`` checks, as one Polars expression over the frame.
+
+    A frame read by csv_reading already has the schema's names, order and dtypes; this counts the rest:
+    missing required values, repeated keys and every column check. Zero means Pandera would pass it.
+    """
+    parts = []
+    for spec in table.fields:
+        name, constraints = spec["name"], spec.get("constraints", {})
+        if constraints.get("required"):
+            parts.append(pl.col(name).null_count())
+            if constraints.get("unique"):
+                parts.append(_not_increasing(pl.col(name)))
+        checks = field_checks(spec)
+        parts += [(~check.passes(name)).sum() for check in checks if check.suspects is None]
+        prefiltered = [check for check in checks if check.suspects is not None]
+        if prefiltered:
+            union = "[" + "".join(check.suspects[1:-1] for check in prefiltered) + "]"
+            suspects = pl.col(name).filter(pl.col(name).str.contains(union))
+            parts += [(~check.ok(suspects)).sum() for check in prefiltered]
+    key = table.primary_key
+    if len(key) > 1 and all(spec["type"] == "string" for spec in table.fields if spec["name"] in key):
+        # NUL sorts before every other character and the files hold none, so this orders like the key itself.
+        parts.append(_not_increasing(pl.concat_str(key, separator="\x00")))
+    elif len(key) > 1:
+        parts.append(pl.len() - pl.struct(key).n_unique())
+    return pl.sum_horizontal(parts) if parts else pl.lit(0)
 
 
 def build(table: Table) -> tuple[pa.DataFrameSchema, dict[tuple[str | None, str], Rule]]:
     """The Pandera schema for a table read by csv_reading (enum columns still strings), and its rules by (column, check)."""
+    import pandera.polars as pa
+
     columns = {}
     rules: dict[tuple[str | None, str], Rule] = {}
     for spec in table.fields:
@@ -106,13 +171,13 @@ def build(table: Table) -> tuple[pa.DataFrameSchema, dict[tuple[str | None, str]
         dtype = field_dtype(spec)
         if isinstance(dtype, pl.Enum):
             dtype = pl.String()
-        pairs = field_checks(spec)
-        for check, rule in pairs:
-            rules[(name, rule.rule)] = rule
+        checks = field_checks(spec)
+        for check in checks:
+            rules[(name, check.rule.rule)] = check.rule
         required = bool(constraints.get("required"))
         columns[name] = pa.Column(dtype, nullable=not required,
                                   unique=bool(constraints.get("unique")) and required,
-                                  checks=[check for check, _ in pairs])
+                                  checks=[check.check for check in checks])
         rules[(name, "not_nullable")] = Rule("required", "a value is required")
         rules[(name, "field_uniqueness")] = Rule("unique", "value repeats: it must be unique")
     key = table.primary_key

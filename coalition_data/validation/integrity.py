@@ -50,7 +50,6 @@ def check_cycles(tables: dict[str, ParsedTable]) -> None:
                 continue
             child, parent = ref_fields[0], fields[0]
             parent_of = dict(parsed.frame.select(child, parent).drop_nulls().iter_rows())
-            row_of = {key: row for row, key in enumerate(parsed.frame[child].to_list())}
             reported: set[str] = set()
             for start in parent_of:
                 seen, node = [], start
@@ -60,8 +59,17 @@ def check_cycles(tables: dict[str, ParsedTable]) -> None:
                 if node in seen and node not in reported:
                     cycle = seen[seen.index(node):]
                     reported.update(cycle)
-                    parsed.problem(row_of.get(node), parent, node, "cycle",
+                    rows = (parsed.frame[child] == node).arg_true()
+                    parsed.problem(rows[0] if rows.len() else None, parent, node, "cycle",
                                    f"{parent} chain loops: {' → '.join(cycle + [node])}")
+
+
+def _unreferenced(frame: pl.DataFrame, key: str, used: list[pl.Series]) -> pl.DataFrame:
+    """(row, value) of the rows of ``frame`` whose ``key`` is in none of ``used``."""
+    rows = frame.with_row_index("_row").select("_row", pl.col(key).cast(pl.String)).drop_nulls(key)
+    if used:
+        rows = rows.join(pl.concat(used).cast(pl.String).drop_nulls().unique().to_frame(key), on=key, how="anti")
+    return rows.sort("_row")
 
 
 def check_orphans(tables: dict[str, ParsedTable]) -> None:
@@ -71,25 +79,22 @@ def check_orphans(tables: dict[str, ParsedTable]) -> None:
             continue
         target = tables[name]
         key = target.table.primary_key[0]
-        used: set[str] = set()
+        used = []
         for parsed in tables.values():
             if parsed.table.name in DESCRIBING_TABLES or parsed.frame is None:
                 continue
-            for fields, ref_table, _ in foreign_keys(parsed):
-                if ref_table == name and len(fields) == 1:
-                    used.update(parsed.frame[fields[0]].drop_nulls().to_list())
-        for row, value in enumerate(target.frame[key].to_list()):
-            if value is not None and value not in used:
-                target.problem(row, key, value, "orphan", f"no other row refers to this {name[:-1]}")
+            used += [parsed.frame[fields[0]].alias(key) for fields, ref_table, _ in foreign_keys(parsed)
+                     if ref_table == name and len(fields) == 1]
+        for row, value in _unreferenced(target.frame, key, used).iter_rows():
+            target.problem(row, key, value, "orphan", f"no other row refers to this {name[:-1]}")
 
 
 def check_event_support(tables: dict[str, ParsedTable]) -> None:
     if not _frames_ok(tables, "events", "event_claims"):
         return
-    supported = set(tables["event_claims"].frame["event_id"].drop_nulls().to_list())
-    for row, event in enumerate(tables["events"].frame["event_id"].to_list()):
-        if event is not None and event not in supported:
-            tables["events"].problem(row, "event_id", event, "unsupported-event", "no claim supports this event (see event_claims)")
+    used = [tables["event_claims"].frame["event_id"]]
+    for row, event in _unreferenced(tables["events"].frame, "event_id", used).iter_rows():
+        tables["events"].problem(row, "event_id", event, "unsupported-event", "no claim supports this event (see event_claims)")
 
 
 def check_coordinates_in_country(tables: dict[str, ParsedTable]) -> None:
