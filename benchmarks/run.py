@@ -1,0 +1,227 @@
+"""Measure the loader and validate against their baselines, on the shipped data and synthetic packages.
+
+    python benchmarks/run.py [--sizes 10000 100000 1000000] [--runs 5] [--output benchmarks/results.json]
+
+Every figure is a whole process (wall time and peak RSS, median of --runs) except the in-process
+row, and every ratio is against a baseline measured in the same run on the same files:
+- load:     ``import coalition_data; coalition_data.load('events', path=P)`` vs ``pl.read_parquet``
+- load_all: ``coalition_data.load_all(path=P)`` vs ``pl.read_parquet`` of every file
+- validate: ``coalition-data validate P`` vs ``frictionless validate P/datapackage.json`` (one run; at
+  sizes above --frictionless-max rows it is not run and its time is extrapolated from the largest
+  size measured, marked "est.")
+- checks:   in-process ``validate(P)`` vs the plain-Polars floor (typed read, one query counting every
+  column rule, one anti-join per foreign key)
+Synthetic packages come from benchmarks/generate.py (seed 1) and are kept in --work between runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+
+# Runs one command and reports its wall time and peak RSS. It is a small process of its own because a
+# child's peak RSS counts the parent it was forked from, and this script holds Polars in memory.
+LAUNCHER = """
+import json, os, subprocess, sys, time
+start = time.perf_counter()
+child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+error = child.stderr.read().decode(errors="replace")
+_, status, usage = os.wait4(child.pid, 0)
+print(json.dumps({"wall_s": time.perf_counter() - start, "peak_mib": usage.ru_maxrss / 1024,
+                  "code": os.waitstatus_to_exitcode(status), "error": error[-2000:]}))
+"""
+
+
+def measure(command: list[str], runs: int) -> dict[str, float]:
+    """Median wall seconds and peak RSS (MiB) of ``command`` run ``runs`` times as a fresh process."""
+    walls, peaks = [], []
+    for _ in range(runs):
+        out = subprocess.run([sys.executable, "-c", LAUNCHER, *command], capture_output=True, text=True, check=True)
+        result = json.loads(out.stdout)
+        if result["code"] != 0:
+            raise SystemExit(f"{' '.join(command)} failed ({result['code']}):\n{result['error']}")
+        walls.append(result["wall_s"])
+        peaks.append(result["peak_mib"])
+    return {"wall_s": statistics.median(walls), "peak_mib": statistics.median(peaks)}
+
+
+def python(code: str) -> list[str]:
+    return [sys.executable, "-c", code]
+
+
+def package_rows(root: Path) -> int:
+    import polars as pl
+
+    return sum(pl.scan_csv(path, infer_schema=False).select(pl.len()).collect().item()
+               for path in (root / "data").glob("*.csv"))
+
+
+def shipped_copy(work: Path) -> Path:
+    """The shipped package with its Parquet files, as a wheel or a release holds it."""
+    from coalition_data.package import open_package
+    from coalition_data.parquet import write_parquet
+
+    root = work / "shipped"
+    if root.exists():
+        shutil.rmtree(root)
+    root.mkdir(parents=True)
+    shutil.copy(REPO / "datapackage.json", root)
+    for folder in ("schemas", "data"):
+        shutil.copytree(REPO / folder, root / folder)
+    write_parquet(open_package(root), root / "parquet")
+    return root
+
+
+def synthetic(work: Path, events: int) -> Path:
+    from generate import generate
+
+    from coalition_data.package import open_package
+    from coalition_data.parquet import write_parquet
+
+    root = work / f"events-{events}"
+    if not (root / "parquet" / "datapackage.json").is_file():
+        if root.exists():
+            shutil.rmtree(root)
+        generate(root, events, seed=1)
+        write_parquet(open_package(root), root / "parquet")
+    return root
+
+
+def in_process(root: Path, runs: int) -> dict[str, float]:
+    code = f"""
+import time, statistics, json
+import polars as pl
+from coalition_data.validation.run import validate
+from coalition_data.validation.column_checks import failure_count
+from coalition_data.validation.integrity import foreign_keys
+from coalition_data.validation.csv_reading import ParsedTable
+from coalition_data.package import open_package
+from coalition_data.dtypes import polars_schema
+root = {str(root)!r}
+def floor():
+    package = open_package(root)
+    plain = lambda t: {{k: pl.String if isinstance(v, pl.Enum) else v for k, v in polars_schema(t.schema).items()}}
+    frames = {{n: pl.read_csv(t.path, schema=plain(t)) for n, t in package.tables.items()}}
+    for n, t in package.tables.items():
+        frames[n].select(failure_count(t)).item()
+        for fields, target, ref in foreign_keys(ParsedTable(t, n)):
+            frames[n].select(fields).drop_nulls().join(frames[target].select(ref).rename(dict(zip(ref, fields))),
+                                                        on=fields, how="anti").height
+def full():
+    assert validate(root) == []
+out = {{}}
+for name, job in (("floor", floor), ("validate", full)):
+    job()
+    times = []
+    for _ in range({runs}):
+        start = time.perf_counter(); job(); times.append(time.perf_counter() - start)
+    out[name] = statistics.median(times)
+print(json.dumps(out))
+"""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return json.loads(result.stdout)
+
+
+def machine() -> dict[str, str | int]:
+    memory = next((line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
+                   if line.startswith("MemTotal")), "0") if Path("/proc/meminfo").is_file() else "0"
+    import polars as pl
+
+    return {"system": f"{platform.system()} {platform.machine()}", "cpus": os.cpu_count() or 0,
+            "memory_gib": round(int(memory) / 1024**2), "python": platform.python_version(), "polars": pl.__version__,
+            "processor": platform.processor() or "unknown"}
+
+
+def row(table: list[dict], size: str, rows: int, command: str, result: dict, baseline: dict | None,
+        estimated: bool = False) -> None:
+    ratio = result["wall_s"] / baseline["wall_s"] if baseline else None
+    table.append({"size": size, "rows": rows, "command": command, "wall_s": round(result["wall_s"], 3),
+                  "peak_mib": round(result.get("peak_mib", 0), 1), "ratio": round(ratio, 3) if ratio else None,
+                  "estimated": estimated})
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Benchmark the loader and validate against baselines.")
+    parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000, 1_000_000], help="events per package")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--frictionless-max", type=int, default=1_000_000,
+                        help="run frictionless only on packages with at most this many rows")
+    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "coalition-data-bench")
+    parser.add_argument("--output", type=Path, default=REPO / "benchmarks" / "results.json")
+    args = parser.parse_args(argv)
+    args.work.mkdir(parents=True, exist_ok=True)
+    packages = [("shipped", shipped_copy(args.work))]
+    packages += [(f"{events:,} events", synthetic(args.work, events)) for events in args.sizes]
+
+    results: list[dict] = []
+    frictionless_rate = None
+    for size, root in packages:
+        rows = package_rows(root)
+        print(f"{size}: {rows:,} rows in {root}", file=sys.stderr)
+        events = root / "parquet" / "events.parquet"
+        polars_one = measure(python(f"import polars as pl; pl.read_parquet({str(events)!r})"), args.runs)
+        ours_one = measure(python(f"import coalition_data; coalition_data.load('events', path={str(root)!r})"), args.runs)
+        files = sorted(str(p) for p in (root / "parquet").glob("*.parquet"))
+        polars_all = measure(python(f"import polars as pl; [pl.read_parquet(f) for f in {files!r}]"), args.runs)
+        ours_all = measure(python(f"import coalition_data; coalition_data.load_all(path={str(root)!r})"), args.runs)
+        row(results, size, rows, "polars read_parquet(events)", polars_one, None)
+        row(results, size, rows, "coalition_data.load('events')", ours_one, polars_one)
+        row(results, size, rows, "polars read_parquet(every table)", polars_all, None)
+        row(results, size, rows, "coalition_data.load_all()", ours_all, polars_all)
+
+        validate = measure([str(BIN / "coalition-data"), "validate", str(root)], max(1, args.runs // 2))
+        if rows <= args.frictionless_max:
+            frictionless = measure([str(BIN / "frictionless"), "validate", str(root / "datapackage.json")], 1)
+            frictionless_rate = rows / frictionless["wall_s"]
+            estimated = False
+        else:
+            frictionless = {"wall_s": rows / frictionless_rate, "peak_mib": 0} if frictionless_rate else None
+            estimated = True
+        if frictionless:
+            row(results, size, rows, "frictionless validate", frictionless, None, estimated)
+            results[-1]["rows_per_s"] = round(rows / frictionless["wall_s"])
+        row(results, size, rows, "coalition-data validate", validate, frictionless)
+        results[-1]["rows_per_s"] = round(rows / validate["wall_s"])
+        if frictionless:
+            results[-1]["speedup"] = round(frictionless["wall_s"] / validate["wall_s"], 1)
+        checks = in_process(root, max(1, args.runs // 2))
+        row(results, size, rows, "plain-Polars floor (in process)", {"wall_s": checks["floor"]}, None)
+        row(results, size, rows, "validate() (in process)", {"wall_s": checks["validate"]}, {"wall_s": checks["floor"]})
+
+    report = {"machine": machine(), "runs": args.runs, "results": results}
+    args.output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(markdown(report))
+
+
+def markdown(report: dict) -> str:
+    m = report["machine"]
+    lines = [(f"Machine: {m['system']}, {m['cpus']} CPUs, {m['memory_gib']} GiB, Python {m['python']}, "
+             f"Polars {m['polars']}; median of {report['runs']} runs (validate: of {max(1, report['runs'] // 2)}; "
+             "frictionless: 1)."), "",
+             "| package | rows | command | wall (s) | peak RSS (MiB) | ratio to baseline |",
+             "|---|---:|---|---:|---:|---:|"]
+    for r in report["results"]:
+        ratio = "baseline" if r["ratio"] is None else f"{r['ratio']:.2f}×"
+        if "speedup" in r:
+            ratio = f"{r['speedup']:,.1f}× faster than frictionless"
+        wall = f"{r['wall_s']:.2f}" + (" est." if r["estimated"] else "")
+        peak = f"{r['peak_mib']:,.0f}" if r["peak_mib"] else "–"
+        lines.append(f"| {r['size']} | {r['rows']:,} | {r['command']} | {wall} | {peak} | {ratio} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
