@@ -129,6 +129,25 @@ def _codebook(args: argparse.Namespace) -> int:
     return 0
 
 
+def _timeline(args: argparse.Namespace) -> int:
+    from coalition_data.package import open_package
+    from coalition_data.timeline import write
+
+    package = open_package(args.path)
+    try:
+        files = write(Path(args.output_dir) if args.output_dir else package.root / "docs", package.root)
+    except ModuleNotFoundError as exc:
+        if not (exc.name or "").startswith("matplotlib"):
+            raise
+        print("coalition-data: the timeline needs matplotlib: pip install 'coalition-data[timeline]'", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"coalition-data: cannot write the timeline: {exc}", file=sys.stderr)
+        return 2
+    print("\n".join(str(file) for file in files))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="coalition-data", description=__doc__.splitlines()[0].rstrip("."))
     commands = top.add_subparsers(dest="command", required=True)
@@ -197,6 +216,15 @@ def parser() -> argparse.ArgumentParser:
     codebook.add_argument("--path", help="package folder (default: the shipped package)")
     codebook.add_argument("--output", metavar="FILE", help="where to write it (default: docs/codebook.md in the package)")
     codebook.set_defaults(run=_codebook)
+    timeline = commands.add_parser(
+        "timeline", help="draw the events on a 2014-2026 time axis (docs/timeline.svg and .png)",
+        description="Draw every event on one time axis, showing how well its date is known: a dot for a day, a "
+                    "block for a month or year, a bar for a range, a dotted arrow for an open bound; planned "
+                    "events in red. Needs matplotlib: pip install 'coalition-data[timeline]'.",
+        epilog="example: coalition-data timeline --output-dir docs")
+    timeline.add_argument("--path", help="package folder (default: the shipped package)")
+    timeline.add_argument("--output-dir", metavar="DIR", help="where to write them (default: docs/ in the package)")
+    timeline.set_defaults(run=_timeline)
     return top
 
 

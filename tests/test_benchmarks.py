@@ -10,7 +10,7 @@ from conftest import REPO
 from coalition_data.validation import validate
 
 sys.path.insert(0, str(REPO / "benchmarks"))
-from generate import generate  # noqa: E402
+from generate import generate
 
 
 def _files(root: Path) -> dict[str, bytes]:

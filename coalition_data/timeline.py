@@ -1,0 +1,104 @@
+"""Draw the events on one time axis, 2014 to 2026, showing how well each date is known.
+
+Needs matplotlib (``pip install 'coalition-data[timeline]'``). Labels are our English titles:
+matplotlib does not shape Arabic, and a mis-joined Arabic label would misquote the articles.
+The files are deterministic (fixed fonts, no timestamps), so an unchanged table redraws the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from coalition_data.loader import load
+
+START, END = dt.date(2014, 1, 1), dt.date(2027, 1, 1)
+OCCURRED, PLANNED = "#1f5f8b", "#c0392b"
+STYLE = {  # precision -> bar height and opacity: a month is a short solid block, a year a pale one
+    "month": (0.55, 0.85), "year": (0.55, 0.45), "range": (0.25, 0.6),
+}
+OPEN_REACH = dt.timedelta(days=550)  # how far the dotted arrow of an open bound reaches (no date meant)
+MIN_DAYS = 12
+
+
+def _rows(path: str | Path | None) -> pl.DataFrame:
+    events = load("events", path=path)
+    order = pl.coalesce("date_start", "date_end")
+    return events.sort(order, "event_id", nulls_last=True).with_row_index("y")
+
+
+def draw(path: str | Path | None = None) -> Any:
+    """The timeline as a matplotlib Figure."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    plt.rcParams.update({"font.family": "DejaVu Sans", "font.size": 8, "svg.hashsalt": "coalition-data",
+                         "svg.fonttype": "none"})  # text stays text: searchable, and smaller
+    rows = _rows(path)
+    figure, axes = plt.subplots(figsize=(11, 0.28 * rows.height + 1.6))
+    for event in rows.iter_rows(named=True):
+        y, colour = event["y"], PLANNED if event["status"] == "planned" else OCCURRED
+        start, end, precision = event["date_start"], event["date_end"], event["date_precision"]
+        if start is None and end is None:  # basis 'unknown': nothing to draw, the label says so
+            event["title_en"] += " (date unknown)"
+        elif precision == "day":
+            axes.plot([start], [y], "o", color=colour, markersize=5,
+                      markerfacecolor="white" if event["status"] == "planned" else colour)
+        elif start is None or end is None:  # a bound the article leaves open: a dotted arrow, not a bar
+            known = start or end
+            reach = OPEN_REACH if start is not None else -OPEN_REACH
+            axes.plot([known, known + reach], [y, y], linestyle=":", color=colour, linewidth=1.6)
+            axes.plot([known], [y], marker="|", color=colour, markersize=8, markeredgewidth=2)
+            axes.plot([known + reach], [y], marker=">" if reach.days > 0 else "<", color=colour, markersize=5)
+        else:
+            height, alpha = STYLE[precision]
+            width = max((end - start).days, MIN_DAYS)  # a two-day range stays visible
+            axes.barh(y, width, left=start, height=height, color=colour, alpha=alpha,
+                      hatch="////" if event["status"] == "planned" else None, edgecolor=colour, linewidth=0.6)
+        label = f"{event['event_id']}  {event['title_en']}" + (" †" if event["date_basis"] == "inferred" else "")
+        axes.text(END + dt.timedelta(days=20), y, label if len(label) <= 70 else label[:68] + "…", va="center")
+    axes.set_ylim(rows.height - 0.5, -0.5)
+    axes.set_yticks([])
+    axes.set_xlim(START, END)
+    axes.xaxis.set_major_locator(mdates.YearLocator())
+    axes.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+    axes.grid(axis="x", color="#dddddd", linewidth=0.6)
+    axes.set_axisbelow(True)
+    for side in ("top", "right", "left"):
+        axes.spines[side].set_visible(False)
+    axes.set_title("Events in the five articles, by date and how well the date is known", loc="left")
+    handles = [
+        Line2D([], [], marker="o", linestyle="", color=OCCURRED, label="known to the day"),
+        Patch(color=OCCURRED, alpha=STYLE["month"][1], label="known to the month"),
+        Patch(color=OCCURRED, alpha=STYLE["year"][1], label="known to the year"),
+        Patch(color=OCCURRED, alpha=STYLE["range"][1], label="range between two known bounds (thin bar)"),
+        Line2D([], [], marker=">", linestyle=":", color=OCCURRED,
+               label="one bound known (|), the other open: before or after it, no date meant"),
+        Patch(facecolor=PLANNED, alpha=0.85, hatch="////", edgecolor=PLANNED, label="planned (deadline), not occurred"),
+        Line2D([], [], linestyle="", label="† date inferred from the text (see date_note_en)"),
+    ]
+    axes.legend(handles=handles, loc="upper left", bbox_to_anchor=(0, -0.06 * 30 / max(rows.height, 1)),
+                ncol=3, frameon=False)
+    figure.subplots_adjust(left=0.02, right=0.62, top=0.95, bottom=0.14)
+    return figure
+
+
+def write(out_dir: Path, path: str | Path | None = None) -> list[Path]:
+    """Write ``timeline.svg`` and ``timeline.png`` into ``out_dir``; return their paths."""
+    import matplotlib.pyplot as plt
+
+    figure = draw(path)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    files = [out_dir / "timeline.svg", out_dir / "timeline.png"]
+    figure.savefig(files[0], metadata={"Date": None, "Creator": None})
+    figure.savefig(files[1], dpi=110, metadata={"Software": None})
+    plt.close(figure)
+    return files

@@ -1,0 +1,44 @@
+"""The timeline picture: drawn from the data, deterministic, and current in docs/."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+from conftest import REPO, PackageCopy
+
+import coalition_data
+from coalition_data.cli import main
+
+
+def test_drawing_twice_gives_the_same_bytes(tmp_path: Path) -> None:
+    from coalition_data.timeline import write
+
+    first = [p.read_bytes() for p in write(tmp_path / "a")]
+    second = [p.read_bytes() for p in write(tmp_path / "b")]
+    assert first == second
+    assert first[1].startswith(b"\x89PNG\r\n\x1a\n") and b"<svg" in first[0]
+
+
+def test_every_event_is_drawn_and_the_committed_picture_is_current() -> None:
+    committed = (REPO / "docs" / "timeline.svg").read_text(encoding="utf-8")
+    for event in coalition_data.load("events").iter_rows(named=True):
+        assert event["event_id"] in committed, f"{event['event_id']} missing: run `coalition-data timeline`"
+        title = event["title_en"] if len(event["title_en"]) <= 60 else event["title_en"][:50]
+        assert html.escape(title, quote=False) in committed or title in committed, event["event_id"]
+    assert (REPO / "docs" / "timeline.png").stat().st_size > 10_000
+
+
+def test_the_cli_draws_another_package(package: PackageCopy, tmp_path: Path, capsys) -> None:
+    rows = package.rows("events")
+    rows[0]["title_en"] = "A retitled event for this test"
+    package.write_rows("events", rows)
+    out = tmp_path / "pictures"
+    assert main(["timeline", "--path", str(package.root), "--output-dir", str(out)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["timeline.png", "timeline.svg"]
+    assert "A retitled event for this test" in (out / "timeline.svg").read_text(encoding="utf-8")
+    assert str(out / "timeline.svg") in capsys.readouterr().out
+
+
+def test_the_readme_shows_the_picture() -> None:
+    assert "](docs/timeline.svg)" in (REPO / "README.md").read_text(encoding="utf-8")
