@@ -122,10 +122,11 @@ def test_changed_data_needs_a_new_version_and_changelog(released) -> None:
     package, _ = released
     package.set_cell("events", 0, "title_en", "A corrected title")
     assert_reported(package.validate(), "version-bump", file="datapackage.json", column="version")
-    bump(package, "0.2.1")
-    assert_reported(package.validate(), "changelog", file="CHANGELOG.md", value="0.2.1")
+    patch = next_patch(package)
+    bump(package, patch)
+    assert_reported(package.validate(), "changelog", file="CHANGELOG.md", value=patch)
     changelog = package.root / "CHANGELOG.md"
-    changelog.write_text(changelog.read_text(encoding="utf-8").replace("## [Unreleased]", "## [Unreleased]\n\n## [0.2.1]"),
+    changelog.write_text(changelog.read_text(encoding="utf-8").replace("## [Unreleased]", f"## [Unreleased]\n\n## [{patch}]"),
                          encoding="utf-8")
     assert package.validate() == []
 
@@ -135,7 +136,7 @@ def test_new_rows_need_a_minor_bump(released) -> None:
     rows = package.rows("claim_links")
     rows.append({"claim_id": "CL0080", "other_claim_id": "CL0079", "relation": "elaborates", "note_en": "Added."})
     package.write_rows("claim_links", sorted(rows, key=lambda r: (r["claim_id"], r["other_claim_id"])))
-    bump(package, "0.2.1")
+    bump(package, next_patch(package))
     problems = package.validate()
     assert_reported(problems, "version-bump", file="datapackage.json")
     assert "minor" in next(p.message for p in problems if p.rule == "version-bump")
@@ -158,6 +159,11 @@ def test_a_released_id_cannot_name_something_else(released) -> None:
     package, _ = released
     package.set_cell("events", 0, "event_type", "negotiation")
     assert_reported(package.validate(), "id-reused", file="data/events.csv", column="event_id", value="EV0001")
+
+
+def next_patch(package: PackageCopy) -> str:
+    major, minor, patch = open_package(package.root).version.split(".")
+    return f"{major}.{minor}.{int(patch) + 1}"
 
 
 def bump(package: PackageCopy, version: str) -> None:
