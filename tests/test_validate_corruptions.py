@@ -180,8 +180,13 @@ def test_changed_source_text(package: PackageCopy) -> None:
 
 
 def test_missing_source_file(package: PackageCopy) -> None:
-    (package.root / package.rows("sources")[0]["path"]).unlink()
-    assert_reported(package.validate(), "source-missing", file="data/sources.csv", line=2, column="path")
+    source = package.rows("sources")[0]
+    (package.root / source["path"]).unlink()
+    problems = package.validate()
+    assert_reported(problems, "source-missing", file="data/sources.csv", line=2, column="path")
+    first_claim = next(i for i, r in enumerate(package.rows("claims")) if r["source_id"] == source["source_id"])
+    assert_reported(problems, "span-unchecked", file="data/claims.csv", line=first_claim + 2, column="source_id",
+                    value=source["source_id"])
 
 
 def test_event_without_claim(package: PackageCopy) -> None:
@@ -330,6 +335,38 @@ def test_schema_field_that_is_not_an_object(package: PackageCopy, field) -> None
     schema["fields"][0] = field
     path.write_text(json.dumps(schema), encoding="utf-8")
     assert_reported(package.validate(), "schema", file="schemas/events.schema.json")
+
+
+@pytest.mark.parametrize(("schema_file", "field", "key", "value"), [
+    ("countries", "min_latitude", "minimum", ""),  # found by the edit fuzzer: crashed the column checks
+    ("countries", "min_latitude", "maximum", None),
+    ("countries", "min_latitude", "minimum", True),
+    ("events", "fatalities", "minimum", 0.5),
+    ("events", "date_start", "minimum", "2000-02-30"),
+    ("events", "date_start", "maximum", 2099),
+    ("events", "status", "enum", "occurred"),
+    ("events", "status", "enum", []),
+    ("events", "fatalities", "enum", ["1"]),
+    ("events", "event_id", "pattern", 7),
+    ("events", "event_id", "required", "yes"),
+    ("events", "event_id", "unique", 1),
+    ("events", "title_en", "maxLength", 200),  # a real Table Schema constraint, but validate would not enforce it
+])
+def test_a_constraint_validate_cannot_enforce_is_refused(package: PackageCopy, schema_file, field, key, value) -> None:
+    path = package.root / "schemas" / f"{schema_file}.schema.json"
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    next(f for f in schema["fields"] if f["name"] == field).setdefault("constraints", {})[key] = value
+    path.write_text(json.dumps(schema), encoding="utf-8")
+    problems = package.validate()
+    assert_reported(problems, "schema", file=f"schemas/{schema_file}.schema.json", column=field)
+
+
+def test_constraints_that_are_not_an_object_are_refused(package: PackageCopy) -> None:
+    path = package.root / "schemas" / "events.schema.json"
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    schema["fields"][0]["constraints"] = ["required"]
+    path.write_text(json.dumps(schema), encoding="utf-8")
+    assert_reported(package.validate(), "schema", file="schemas/events.schema.json", column=schema["fields"][0]["name"])
 
 
 def test_schema_with_categories_is_refused(package: PackageCopy) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
+import math
 import re
 from pathlib import Path
 from typing import Any
@@ -10,6 +12,8 @@ from typing import Any
 from coalition_data.dtypes import SUPPORTED_TYPES
 from coalition_data.package import DESCRIPTOR, PackageError, inside, read_json
 from coalition_data.validation.problems import Problem, shown
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def check_descriptor(root: Path) -> list[Problem]:
@@ -83,10 +87,47 @@ def _schema_conventions(path: str, schema: Any) -> list[Problem]:
         if field.get("type") not in SUPPORTED_TYPES:
             problems.append(Problem(path, None, name, field.get("type"), "schema",
                                     f"every field declares its type, one of {', '.join(SUPPORTED_TYPES)}"))
-        pattern = field.get("constraints", {}).get("pattern") if isinstance(field.get("constraints"), dict) else None
-        if pattern is not None:
-            try:
-                re.compile(pattern)
-            except (re.error, TypeError) as exc:
-                problems.append(Problem(path, None, name, str(pattern), "schema", f"pattern is not a valid regular expression: {exc}"))
+        constraints = field.get("constraints", {})
+        if not isinstance(constraints, dict):
+            problems.append(Problem(path, None, name, shown(constraints), "schema", "constraints must be a JSON object"))
+        else:
+            problems.extend(Problem(path, None, name, shown(value), "schema", message)
+                            for value, message in _constraint_problems(field.get("type"), constraints))
     return problems
+
+
+CONSTRAINTS = ("required", "unique", "enum", "pattern", "minimum", "maximum")
+
+
+def _constraint_problems(kind: Any, constraints: dict[str, Any]) -> list[tuple[Any, str]]:
+    """Constraints validate would misread or not enforce: each as (value, message)."""
+    problems = []
+    for key, value in constraints.items():
+        if key not in CONSTRAINTS:
+            problems.append((key, f"constraint {key!r} is not enforced by validate (supported: {', '.join(CONSTRAINTS)})"))
+        elif key in ("required", "unique") and not isinstance(value, bool):
+            problems.append((value, f"constraint {key!r} must be true or false"))
+        elif key == "enum" and (not isinstance(value, list) or not value
+                                or not all(isinstance(v, str) for v in value) or kind != "string"):
+            problems.append((value, "constraint 'enum' must be a non-empty list of strings on a string field"))
+        elif key == "pattern":
+            try:
+                re.compile(value)
+            except (re.error, TypeError) as exc:
+                problems.append((value, f"pattern is not a valid regular expression: {exc}"))
+        elif key in ("minimum", "maximum") and not _is_bound(value, kind):
+            problems.append((value, f"constraint {key!r} must be a {kind} value for a field of type {kind}"))
+    return problems
+
+
+def _is_bound(value: Any, kind: Any) -> bool:
+    if kind == "integer":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind == "number":
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if kind == "date":
+        try:
+            return isinstance(value, str) and bool(_ISO_DATE.fullmatch(value)) and dt.date.fromisoformat(value) is not None
+        except ValueError:
+            return False
+    return False

@@ -59,6 +59,8 @@ def read_sources(tables: dict[str, ParsedTable], root: Path) -> dict[str, str]:
 
 def check_spans(tables: dict[str, ParsedTable], texts: dict[str, str]) -> None:
     """Each quoted span equals its source text between the offsets, and cuts no letter from its marks."""
+    sources = tables.get("sources")
+    listed = set(sources.frame["source_id"].drop_nulls()) if sources is not None and sources.frame is not None else None
     for name, column in SPAN_TABLES.items():
         parsed = tables.get(name)
         if parsed is None or parsed.frame is None:
@@ -68,6 +70,10 @@ def check_spans(tables: dict[str, ParsedTable], texts: dict[str, str]) -> None:
         for (source_id,), group in frame.group_by("source_id", maintain_order=True):
             text = texts.get(source_id)
             if text is None:
+                if listed is None or source_id in listed:  # an unlisted ID is the foreign-key rule's to report
+                    parsed.problem(group["_row"][0], "source_id", source_id, "span-unchecked",
+                                   f"the text of source {source_id} could not be read (see data/sources.csv), so the "
+                                   f"{group.height} span(s) citing it were not checked")
                 continue
             rows, starts, ends, quotes = (group[c].to_list() for c in ("_row", "char_start", "char_end", column))
             for i in _suspect_spans(text, starts, ends, quotes):
