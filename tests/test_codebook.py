@@ -205,3 +205,16 @@ def test_null_meaning_comes_from_the_description_or_a_default() -> None:
     assert null_meaning(table, {"name": "b", "description": "Size.", "constraints": {"required": True}}) == "not allowed"
     assert null_meaning(table, {"name": "k", "description": "Key."}) == "not allowed"
     assert null_meaning(table, {"name": "c", "description": "Note."}) == "not stated in the source / not applicable"
+
+
+def test_every_allowed_value_has_its_meaning_in_the_schema() -> None:
+    """The codebook explains each enum value from the schema's own description, so none may lack one."""
+    from coalition_data.codebook import enum_meanings
+
+    for table in open_package(REPO).tables.values():
+        for spec in table.fields:
+            allowed = spec.get("constraints", {}).get("enum")
+            if allowed:
+                meanings = enum_meanings(spec)
+                assert set(meanings) == set(allowed), (table.name, spec["name"], set(allowed) - set(meanings))
+                assert all(meanings.values()), (table.name, spec["name"])
