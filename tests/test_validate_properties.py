@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import polars as pl
 from conftest import REPO, PackageCopy, assert_reported
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -77,3 +78,16 @@ def test_any_identifier_breaking_its_pattern(tmp_path_factory, key, data) -> Non
     value = rows[row][name] + data.draw(st.sampled_from(["!", "#", "/", "%"]), label="suffix")  # in no ID pattern
     line = package.set_cell(table, row, name, value)
     assert_reported(package.validate(), "pattern", file=f"data/{table}.csv", line=line, column=name)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text("ابت ،x", max_size=12), max_size=8), st.lists(st.text("ابت ،x", min_size=1, max_size=4), max_size=12),
+       st.integers(1, 4))
+def test_attested_lookup_finds_exactly_the_values_that_occur(texts, values, batch) -> None:
+    """Names are looked up in batches of articles, and a name found is not searched for again: the result
+    must still be exactly the values occurring in some text, overlaps and repeats included."""
+    from coalition_data.validation.provenance import _occurring
+
+    distinct = pl.Series(values, dtype=pl.String).unique()
+    found = set(_occurring(distinct, texts, batch=batch).to_list())
+    assert found == {v for v in distinct.to_list() if any(v in t for t in texts)}

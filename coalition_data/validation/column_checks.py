@@ -130,6 +130,12 @@ def _not_increasing(values: pl.Expr) -> pl.Expr:
     return (values <= values.shift(1)).sum()
 
 
+def _failing_values(values: list[str], checks: list[ColumnCheck]) -> list[str]:
+    frame = pl.DataFrame({"value": values}, schema={"value": pl.String})
+    ok = frame.select(pl.all_horizontal([check.passes("value") for check in checks]) if checks else pl.lit(True))
+    return [value for value, fine in zip(values, ok.to_series(), strict=True) if not fine]
+
+
 def failure_count(table: Table) -> pl.Expr:
     """How many cells break any rule ``build`` checks, as one Polars expression over the frame.
 
@@ -144,6 +150,13 @@ def failure_count(table: Table) -> pl.Expr:
             if constraints.get("unique"):
                 parts.append(_not_increasing(pl.col(name)))
         checks = field_checks(spec)
+        if "enum" in constraints:
+            # A value the enum allows is one of a few known strings: check those once instead of every row.
+            per_value = [check for check in checks if check.rule.rule not in ("enum", "unique")]
+            checks = [check for check in checks if check.rule.rule in ("enum", "unique")]
+            failing = _failing_values(constraints["enum"], per_value)
+            if failing:
+                parts.append(pl.col(name).is_in(failing).sum())
         parts += [(~check.passes(name)).sum() for check in checks if check.suspects is None]
         prefiltered = [check for check in checks if check.suspects is not None]
         if prefiltered:

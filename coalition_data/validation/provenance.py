@@ -126,11 +126,14 @@ def check_attested(tables: dict[str, ParsedTable], texts: dict[str, str]) -> Non
             parsed.problem(row, name, values[row], "attested", "this text does not occur verbatim in any source article")
 
 
-def _occurring(values: pl.Series, texts: list[str], batch: int = 500) -> pl.Series:
-    """The values that occur in some text: one Aho-Corasick pass over the texts finds every value at once."""
-    if values.is_empty():
-        return values
-    patterns = values.to_list()
-    found = [pl.Series(texts[i:i + batch], dtype=pl.String).str.extract_many(patterns, overlapping=True)
-             .explode().drop_nulls().unique() for i in range(0, len(texts), batch)]
-    return pl.concat(found).unique()
+def _occurring(values: pl.Series, texts: list[str], batch: int = 200) -> pl.Series:
+    """The values that occur in some text. Each Aho-Corasick pass finds every remaining value at once; a value
+    found is not searched for again, so the batches of texts can double while fewer values remain."""
+    found, start = [], 0
+    while start < len(texts) and not values.is_empty():
+        hits = (pl.Series(texts[start:start + batch], dtype=pl.String).str.extract_many(values.to_list(), overlapping=True)
+                .explode().drop_nulls().unique())
+        found.append(hits)
+        values = values.filter(~values.is_in(hits.implode()))
+        start, batch = start + batch, batch * 2
+    return pl.concat(found).unique() if found else values.clear()
