@@ -14,6 +14,7 @@ import polars as pl
 
 from coalition_data.dtypes import polars_schema
 from coalition_data.package import (
+    BUNDLED,
     Package,
     PackageError,
     Table,
@@ -23,9 +24,15 @@ from coalition_data.package import (
 )
 
 
-def _parquet_file(package: Package, name: str) -> Path | None:
+def _parquet_file(package: Package, name: str, *, installed: bool) -> Path | None:
+    """The table's Parquet file, if the package has one. An installed wheel always has them: there a missing
+    file is tampering, and reading the CSV instead would skip the installation check."""
     path = package.root / "parquet" / f"{name}.parquet"
-    return path if path.is_file() else None
+    if path.is_file():
+        return path
+    if installed and package.root.name == BUNDLED:
+        raise PackageError(f"{path}: missing from the installed package; reinstall coalition-data")
+    return None
 
 
 def _check_unchanged(package: Package, name: str, path: Path) -> None:
@@ -83,7 +90,7 @@ def scan(name: str, *, path: str | Path | None = None, version: str | None = Non
     """
     package = _open(path, version)
     table = package.table(name)
-    parquet = _parquet_file(package, name)
+    parquet = _parquet_file(package, name, installed=path is None)
     if parquet is not None:
         if path is None:
             _check_unchanged(package, name, parquet)
@@ -109,7 +116,7 @@ def load(name: str, *, path: str | Path | None = None, version: str | None = Non
 
 def _read(package: Package, name: str, *, installed: bool) -> pl.DataFrame:
     table = package.table(name)
-    parquet = _parquet_file(package, name)
+    parquet = _parquet_file(package, name, installed=installed)
     if parquet is None:
         return load_csv(table)
     if installed:
@@ -137,4 +144,12 @@ def source_text(source_id: str, *, path: str | Path | None = None) -> str:
     rows = _read(package, "sources", installed=path is None).filter(pl.col("source_id") == source_id)
     if rows.is_empty():
         raise PackageError(f"unknown source_id {source_id!r}")
-    return inside(package.root, rows["path"][0]).read_text(encoding="utf-8")
+    file = inside(package.root, rows["path"][0])
+    try:
+        raw = file.read_bytes()
+    except FileNotFoundError:
+        raise PackageError(f"{file}: the text of source {source_id} is missing") from None
+    if hashlib.sha256(raw).hexdigest() != rows["sha256"][0]:
+        raise PackageError(f"{file}: the text of source {source_id} no longer matches its SHA-256 in sources; "
+                           "its claims' offsets would point at the wrong characters")
+    return raw.decode("utf-8")

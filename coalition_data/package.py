@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 DESCRIPTOR = "datapackage.json"
+BUNDLED = "_package"  # the folder inside the installed library that holds the shipped package
 
 
 class PackageError(Exception):
@@ -25,7 +26,7 @@ def default_root() -> Path:
     A wheel carries it under ``coalition_data/_package``; a source checkout
     (or editable install) keeps it at the top of the repository.
     """
-    bundled = Path(str(files("coalition_data"))) / "_package"
+    bundled = Path(str(files("coalition_data"))) / BUNDLED
     if (bundled / DESCRIPTOR).is_file():
         return bundled
     checkout = Path(__file__).resolve().parent.parent

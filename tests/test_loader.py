@@ -61,6 +61,18 @@ def test_unknown_source() -> None:
         coalition_data.source_text("nope")
 
 
+def test_a_changed_or_missing_source_text_is_refused(package: PackageCopy) -> None:
+    source = package.rows("sources")[0]
+    text = package.root / source["path"]
+    assert coalition_data.source_text(source["source_id"], path=package.root) == text.read_text(encoding="utf-8")
+    text.write_text(text.read_text(encoding="utf-8").replace("العراق", "العرق", 1), encoding="utf-8")
+    with pytest.raises(coalition_data.PackageError, match=f"source {source['source_id']} no longer matches its SHA-256"):
+        coalition_data.source_text(source["source_id"], path=package.root)
+    text.unlink()
+    with pytest.raises(coalition_data.PackageError, match=f"source {source['source_id']} is missing"):
+        coalition_data.source_text(source["source_id"], path=package.root)
+
+
 def test_load_from_another_package_folder(package: PackageCopy) -> None:
     rows = package.rows("events")
     package.write_rows("events", rows[:1])

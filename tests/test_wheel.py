@@ -47,3 +47,10 @@ def test_wheel_installs_and_loads_every_table(tmp_path: Path) -> None:
                             capture_output=True, text=True, cwd=tmp_path, check=False)
     assert result.returncode != 0
     assert "changed after installation" in result.stderr and "events.parquet" in result.stderr
+
+    # a Parquet file deleted after installation is refused too, not silently replaced by the CSV
+    (bundled / "parquet" / "actors.parquet").unlink()
+    result = subprocess.run([python, "-c", "import coalition_data as c; c.load('actors')"],
+                            capture_output=True, text=True, cwd=tmp_path, check=False)
+    assert result.returncode != 0
+    assert "missing from the installed package" in result.stderr and "actors.parquet" in result.stderr
