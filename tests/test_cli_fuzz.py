@@ -1,8 +1,8 @@
 """No input, however broken, makes `coalition-data validate` crash: random byte-level corruptions.
 
-The fuzzed package is a small one (three tables with the real schemas and rows), so that
-a thousand cases run in about a minute and a half; the corruptions are applied to its raw bytes:
-the descriptor, the Table Schemas and the CSV files.
+A thousand cases corrupt a small package (three tables with the real schemas and rows), and a
+thousand more the whole shipped package, article texts included; the corruptions are applied to
+the raw bytes of the descriptor, the Table Schemas, the CSV files and the texts.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import json
 import shutil
 from pathlib import Path
 
-from conftest import REPO
+from conftest import REPO, PackageCopy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -86,3 +86,23 @@ def test_random_corruptions_give_a_report_never_a_traceback(tmp_path_factory, ed
     assert (code == 1) == bool(problems) == (not report["valid"])
     for problem in problems:
         assert problem["rule"] and problem["message"] and problem["file"]
+
+
+FULL_FILES = sorted(p.relative_to(REPO).as_posix() for p in [REPO / "datapackage.json", *(REPO / "schemas").glob("*.json"),
+                                                             *(REPO / "data").rglob("*") ] if p.is_file())
+
+
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.sampled_from(FULL_FILES), EDIT), min_size=1, max_size=3))
+def test_random_corruptions_of_the_whole_package_give_a_report_never_a_traceback(tmp_path_factory, edits) -> None:
+    root = PackageCopy(tmp_path_factory.mktemp("fuzz") / "p").root
+    for name, edit in edits:
+        path = root / name
+        path.write_bytes(apply(path.read_bytes(), edit))
+    code, out, err = run(root)  # an exception here fails the test with its traceback
+    assert code in (0, 1) and err == "", (code, err)
+    report = json.loads(out)
+    assert (code == 1) == bool(report["problems"]) == (not report["valid"])
+    for problem in report["problems"]:
+        assert problem["file"] and problem["rule"] and problem["message"], problem
+        assert problem["line"] is None or (isinstance(problem["line"], int) and problem["line"] >= 1), problem

@@ -199,6 +199,14 @@ def test_diff_lists_rows_and_schema_changes(released, capsys) -> None:
     assert "~ EV0001 title_en: " in text and "events: changed; 0 added, 0 removed, 1 changed" in text
 
 
+def test_diff_with_one_folder_compares_it_with_the_shipped_package(released, capsys) -> None:
+    """The README's `coalition-data diff dist/coalition-data-<version>`: a release of unchanged data differs in nothing."""
+    _, folder = released
+    assert main(["diff", str(folder), "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)["tables"]
+    assert set(report) == set(load_all()) and {t["status"] for t in report.values()} == {"same"}
+
+
 def test_citation_matches_the_package_version() -> None:
     citation = (REPO / "CITATION.cff").read_text(encoding="utf-8")
     version = json.loads((REPO / "datapackage.json").read_text(encoding="utf-8"))["version"]
