@@ -8,6 +8,7 @@ The files are deterministic (fixed fonts, no timestamps), so an unchanged table 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,8 @@ from coalition_data.loader import load
 
 START, END = dt.date(2014, 1, 1), dt.date(2027, 1, 1)
 OCCURRED, PLANNED = "#1f5f8b", "#c0392b"
+# Statuses other than occurred and planned get their own colour (and a legend entry) when the data has them.
+OTHER_STATUS = {"announced": ("#9a7d0a", "announced, not yet carried out"), "postponed": ("#6c7a89", "postponed")}
 STYLE = {  # precision -> bar height and opacity: a month is a short solid block, a year a pale one
     "month": (0.55, 0.85), "year": (0.55, 0.45), "range": (0.25, 0.6),
 }
@@ -45,7 +48,8 @@ def draw(path: str | Path | None = None) -> Any:
     rows = _rows(path)
     figure, axes = plt.subplots(figsize=(11, 0.28 * rows.height + 1.6))
     for event in rows.iter_rows(named=True):
-        y, colour = event["y"], PLANNED if event["status"] == "planned" else OCCURRED
+        y = event["y"]
+        colour = PLANNED if event["status"] == "planned" else OTHER_STATUS.get(event["status"], (OCCURRED,))[0]
         start, end, precision = event["date_start"], event["date_end"], event["date_precision"]
         if start is None and end is None:  # basis 'unknown': nothing to draw, the label says so
             event["title_en"] += " (date unknown)"
@@ -83,12 +87,20 @@ def draw(path: str | Path | None = None) -> Any:
         Line2D([], [], marker=">", linestyle=":", color=OCCURRED,
                label="one bound known (|), the other open: before or after it, no date meant"),
         Patch(facecolor=PLANNED, alpha=0.85, hatch="////", edgecolor=PLANNED, label="planned (deadline), not occurred"),
+        *[Patch(color=colour, label=label) for status, (colour, label) in OTHER_STATUS.items()
+          if status in rows["status"].cast(pl.String).to_list()],
         Line2D([], [], linestyle="", label="† date inferred from the text (see date_note_en)"),
     ]
     axes.legend(handles=handles, loc="upper left", bbox_to_anchor=(0, -0.06 * 30 / max(rows.height, 1)),
                 ncol=3, frameon=False)
     figure.subplots_adjust(left=0.02, right=0.62, top=0.95, bottom=0.14)
     return figure
+
+
+def drawn_from(path: str | Path | None = None) -> str:
+    """A fingerprint of the events table, kept in the SVG: a picture drawn from other data is stale."""
+    digest = hashlib.sha256(load("events", path=path).write_csv().encode("utf-8")).hexdigest()
+    return f"Drawn from events sha256:{digest}"
 
 
 def write(out_dir: Path, path: str | Path | None = None) -> list[Path]:
@@ -98,7 +110,7 @@ def write(out_dir: Path, path: str | Path | None = None) -> list[Path]:
     figure = draw(path)
     out_dir.mkdir(parents=True, exist_ok=True)
     files = [out_dir / "timeline.svg", out_dir / "timeline.png"]
-    figure.savefig(files[0], metadata={"Date": None, "Creator": None})
+    figure.savefig(files[0], metadata={"Date": None, "Creator": None, "Description": drawn_from(path)})
     figure.savefig(files[1], dpi=110, metadata={"Software": None})
     plt.close(figure)
     return files

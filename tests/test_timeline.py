@@ -27,6 +27,22 @@ def test_every_event_is_drawn_and_the_committed_picture_is_current() -> None:
         title = event["title_en"] if len(event["title_en"]) <= 60 else event["title_en"][:50]
         assert html.escape(title, quote=False) in committed or title in committed, event["event_id"]
     assert (REPO / "docs" / "timeline.png").stat().st_size > 10_000
+    # Any change to the events (a date, a precision, a status) changes the fingerprint the picture carries.
+    from coalition_data.timeline import drawn_from
+
+    assert drawn_from() in committed, "docs/timeline.svg was drawn from other data: run `coalition-data timeline`"
+
+
+def test_statuses_other_than_occurred_get_their_own_colour_and_legend(package: PackageCopy, tmp_path: Path) -> None:
+    from coalition_data.timeline import OCCURRED, OTHER_STATUS, write
+
+    rows = package.rows("events")
+    rows[0]["status"], rows[1]["status"] = "announced", "postponed"
+    package.write_rows("events", rows)
+    svg = write(tmp_path, package.root)[0].read_text(encoding="utf-8")
+    for colour, label in OTHER_STATUS.values():
+        assert colour in svg and label in svg
+    assert OCCURRED in svg
 
 
 def test_the_cli_draws_another_package(package: PackageCopy, tmp_path: Path, capsys) -> None:
