@@ -381,6 +381,21 @@ def test_constraints_that_are_not_an_object_are_refused(package: PackageCopy) ->
     assert_reported(package.validate(), "schema", file="schemas/events.schema.json", column=schema["fields"][0]["name"])
 
 
+@pytest.mark.parametrize(("change", "file", "rule"), [
+    # found by the whole-package fuzzer: frictionless accepts it, and the cross-table joins crashed
+    (lambda fk: fk["reference"].update(fields=" vent_id"), "schemas/event_claims.schema.json", "schema"),
+    (lambda fk: fk["reference"].update(resource="evnts"), "schemas/event_claims.schema.json", "schema"),
+    (lambda fk: fk.update(fields="evnt_id"), "datapackage.json", "descriptor"),  # these frictionless reports
+    (lambda fk: fk.update(fields=["event_id", "claim_id"]), "datapackage.json", "descriptor"),
+])
+def test_a_foreign_key_to_a_field_that_does_not_exist_is_refused(package: PackageCopy, change, file: str, rule: str) -> None:
+    path = package.root / "schemas" / "event_claims.schema.json"
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    change(next(fk for fk in schema["foreignKeys"] if fk["reference"]["resource"] == "events"))
+    path.write_text(json.dumps(schema), encoding="utf-8")
+    assert_reported(package.validate(), rule, file=file)
+
+
 def test_schema_with_categories_is_refused(package: PackageCopy) -> None:
     path = package.root / "schemas" / "events.schema.json"
     schema = json.loads(path.read_text(encoding="utf-8"))

@@ -51,6 +51,31 @@ def check_descriptor(root: Path) -> list[Problem]:
             problems.extend(_schema_conventions(schema_path, resource["schema"]))
     if not problems:
         problems.extend(_frictionless(inlined))
+    if not problems:
+        problems.extend(_foreign_key_problems(descriptor, inlined))
+    return problems
+
+
+def _foreign_key_problems(descriptor: dict[str, Any], inlined: dict[str, Any]) -> list[Problem]:
+    """Foreign keys must name fields that exist, on both sides (frictionless accepts a reference to a field
+    another table does not have, and the cross-table checks could not run it)."""
+    fields = {r.get("name"): [f.get("name") for f in r["schema"]["fields"]]
+              for r in inlined["resources"] if isinstance(r.get("schema"), dict)}
+    problems = []
+    for original, resource in zip(descriptor["resources"], inlined["resources"], strict=True):
+        file = original["schema"] if isinstance(original.get("schema"), str) else DESCRIPTOR
+        for fk in resource.get("schema", {}).get("foreignKeys", []):
+            own, reference = fk.get("fields"), fk.get("reference", {})
+            target, theirs = reference.get("resource") or resource.get("name"), reference.get("fields")
+            own, theirs = ([own] if isinstance(own, str) else own), ([theirs] if isinstance(theirs, str) else theirs)
+            missing = [f for f in own if f not in fields.get(resource.get("name"), [])]
+            missing += [f"{target}.{f}" for f in theirs if f not in fields.get(target, [])]
+            if target not in fields:
+                missing.append(f"table {target}")
+            if missing or len(own) != len(theirs):
+                problems.append(Problem(file, None, ", ".join(own), shown(", ".join(map(str, missing))) or None, "schema",
+                                        "a foreign key must pair existing fields with as many existing fields of "
+                                        "the referenced table"))
     return problems
 
 
