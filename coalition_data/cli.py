@@ -216,6 +216,7 @@ def parser() -> argparse.ArgumentParser:
     codebook.add_argument("--path", help="package folder (default: the shipped package)")
     codebook.add_argument("--output", metavar="FILE", help="where to write it (default: docs/codebook.md in the package)")
     codebook.set_defaults(run=_codebook)
+
     timeline = commands.add_parser(
         "timeline", help="draw the events on a 2014-2026 time axis (docs/timeline.svg and .png)",
         description="Draw every event on one time axis, showing how well its date is known: a dot for a day, a "

@@ -33,6 +33,14 @@ def test_every_event_is_drawn_and_the_committed_picture_is_current() -> None:
     assert drawn_from() in committed, "docs/timeline.svg was drawn from other data: run `coalition-data timeline`"
 
 
+def test_every_status_the_schema_allows_has_a_style() -> None:
+    from coalition_data.package import open_package
+    from coalition_data.timeline import OTHER_STATUS
+
+    status = next(f for f in open_package(REPO).table("events").fields if f["name"] == "status")
+    assert set(status["constraints"]["enum"]) == {"occurred", "planned", *OTHER_STATUS}
+
+
 def test_statuses_other_than_occurred_get_their_own_colour_and_legend(package: PackageCopy, tmp_path: Path) -> None:
     from coalition_data.timeline import OCCURRED, OTHER_STATUS, write
 

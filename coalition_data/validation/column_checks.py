@@ -23,6 +23,8 @@ ARABIC_LETTER = r"[\x{0621}-\x{064A}\x{0671}-\x{06D3}\x{06FA}-\x{06FF}]"
 CONTROL = r"[\x{0000}-\x{0009}\x{000B}-\x{001F}\x{007F}-\x{009F}\x{061C}\x{200B}-\x{200F}\x{2028}-\x{202E}\x{2060}-\x{2069}\x{FEFF}]"
 FORMULA_PREFIX = r"^[=+\-@]"
 MAX_CELL_CHARS = 32_767  # the most a spreadsheet cell holds: a longer one is cut when opened
+# The Table Schema constraints field_checks and failure_count enforce; the descriptor check refuses any other.
+CONSTRAINTS = ("required", "unique", "enum", "pattern", "minimum", "maximum")
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from typing import Any
 
 from coalition_data.dtypes import SUPPORTED_TYPES
 from coalition_data.package import DESCRIPTOR, PackageError, inside, read_json
+from coalition_data.validation.column_checks import CONSTRAINTS
 from coalition_data.validation.problems import Problem, shown
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -119,9 +120,6 @@ def _schema_conventions(path: str, schema: Any) -> list[Problem]:
             problems.extend(Problem(path, None, name, shown(value), "schema", message)
                             for value, message in _constraint_problems(field.get("type"), constraints))
     return problems
-
-
-CONSTRAINTS = ("required", "unique", "enum", "pattern", "minimum", "maximum")
 
 
 def _constraint_problems(kind: Any, constraints: dict[str, Any]) -> list[tuple[Any, str]]:
