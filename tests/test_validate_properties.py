@@ -15,7 +15,9 @@ SETTINGS = settings(max_examples=15, deadline=None, suppress_health_check=[Healt
 ENUM_COLUMNS = [(t.name, f["name"], f["constraints"]["enum"]) for t in PACKAGE.tables.values()
                 for f in t.fields if "enum" in f.get("constraints", {})]
 TEXT_COLUMNS = [(t.name, f["name"]) for t in PACKAGE.tables.values() for f in t.fields if f["type"] == "string"]
-CELL_TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), min_size=1, max_size=30)
+# No NUL or CR: the csv module writes a lone CR unquoted, which breaks the record itself (a structural corruption,
+# reported as line-endings and field-count; see test_validate_structure.py), so no cell value is left to check.
+CELL_TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\r"), min_size=1, max_size=30)
 
 
 def _copy(tmp_path_factory) -> PackageCopy:
