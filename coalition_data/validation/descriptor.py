@@ -77,6 +77,10 @@ def _foreign_key_problems(descriptor: dict[str, Any], inlined: dict[str, Any]) -
                 problems.append(Problem(file, None, ", ".join(own), shown(", ".join(map(str, missing))) or None, "schema",
                                         "a foreign key must pair existing fields with as many existing fields of "
                                         "the referenced table"))
+            elif target == resource.get("name") and own == theirs:  # e.g. a misspelt "resource" key
+                problems.append(Problem(file, None, ", ".join(own), None, "schema",
+                                        "a foreign key refers to its own fields in its own table: name the referenced "
+                                        "table in reference.resource"))
     return problems
 
 
