@@ -9,6 +9,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+import polars as pl
+
 from coalition_data.dtypes import SUPPORTED_TYPES
 from coalition_data.package import DESCRIPTOR, PackageError, inside, read_json
 from coalition_data.validation.column_checks import CONSTRAINTS
@@ -137,14 +139,30 @@ def _constraint_problems(kind: Any, constraints: dict[str, Any]) -> list[tuple[A
         elif key == "enum" and (not isinstance(value, list) or not value
                                 or not all(isinstance(v, str) for v in value) or kind != "string"):
             problems.append((value, "constraint 'enum' must be a non-empty list of strings on a string field"))
-        elif key == "pattern":
-            try:
-                re.compile(value)
-            except (re.error, TypeError) as exc:
-                problems.append((value, f"pattern is not a valid regular expression: {exc}"))
+        elif key == "pattern" and (error := _pattern_error(value)):
+            problems.append((value, f"pattern is not a valid regular expression: {error}"))
         elif key in ("minimum", "maximum") and not _is_bound(value, kind):
             problems.append((value, f"constraint {key!r} must be a {kind} value for a field of type {kind}"))
     return problems
+
+
+def _pattern_error(pattern: Any) -> str | None:
+    """Why ``pattern`` cannot be a full-match rule, or None: both engines must accept it, alone and anchored.
+
+    Polars (Rust regex) enforces it in validate, Python's re in frictionless; they disagree on some syntax,
+    e.g. "[]a]" is a class in re and an error in Rust.
+    """
+    if not isinstance(pattern, str):
+        return "it must be a string"
+    try:
+        re.compile(pattern)  # alone, so "a)|(b" cannot slip out of the anchors it gets below
+        pl.select(pl.lit("").str.contains(f"^(?:{pattern})$"))
+    except re.error as exc:
+        return str(exc)
+    except pl.exceptions.PolarsError as exc:  # the Rust message names the fault on its "error:" line
+        return next((line[len("error:"):].strip() for line in str(exc).splitlines() if line.startswith("error:")),
+                    str(exc).splitlines()[0])
+    return None
 
 
 def _is_bound(value: Any, kind: Any) -> bool:
