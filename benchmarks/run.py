@@ -11,7 +11,8 @@ row, and every ratio is against a baseline measured in the same run on the same 
   size measured, marked "est.")
 - checks:   in-process ``validate(P)`` vs the plain-Polars floor (typed read, one query counting every
   column rule, one anti-join per foreign key)
-Synthetic packages come from benchmarks/generate.py (seed 1) and are kept in --work between runs.
+Synthetic packages come from benchmarks/generate.py (seed 1) and are kept in --work between runs;
+their Parquet files are rewritten every run by this checkout's release step.
 """
 
 from __future__ import annotations
@@ -92,11 +93,13 @@ def synthetic(work: Path, events: int) -> Path:
     from coalition_data.parquet import write_parquet
 
     root = work / f"events-{events}"
-    if not (root / "parquet" / "datapackage.json").is_file():
+    if not (root / "datapackage.json").is_file():
         if root.exists():
             shutil.rmtree(root)
         generate(root, events, seed=1)
-        write_parquet(open_package(root), root / "parquet")
+    # rewritten every run, so the files are the ones this checkout's release step writes
+    shutil.rmtree(root / "parquet", ignore_errors=True)
+    write_parquet(open_package(root), root / "parquet")
     return root
 
 

@@ -1,8 +1,10 @@
 """Write the tables as typed Parquet files that any Arrow-based reader understands.
 
-Enum columns become plain strings (the Parquet writer dictionary-encodes them), so DuckDB,
-pandas, R arrow and Spark read ordinary strings; the loader re-applies ``pl.Enum`` from the
-Table Schema. Each column's description and allowed values travel in the field metadata.
+Enum columns are stored as Arrow dictionaries with Polars' own Enum metadata, so Polars reads
+them back as ``pl.Enum`` without a cast, pandas as ordered categoricals, R arrow as factors, and
+DuckDB and Spark as plain strings; the loader still applies the Table Schema's dtypes, so files
+written as plain strings (releases before 0.3.0) load the same. Each column's description and
+allowed values travel in the field metadata.
 Needs pyarrow, which the release and build steps install.
 """
 
@@ -37,9 +39,12 @@ def _arrow_table(package: Package, name: str) -> Any:
     fields = []
     for spec, field in zip(table.fields, arrow.schema, strict=True):
         kind = field.type
-        if pa.types.is_dictionary(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind):
+        if pa.types.is_dictionary(kind):  # a pl.Enum: its field metadata lets Polars read it back as one
+            kind = pa.dictionary(kind.index_type, pa.string(), kind.ordered)
+        elif pa.types.is_large_string(kind) or pa.types.is_string_view(kind):
             kind = pa.string()
-        metadata = {"description": spec.get("description", "")}
+        metadata = {**{k.decode(): v.decode() for k, v in (field.metadata or {}).items()},
+                    "description": spec.get("description", "")}
         if "enum" in spec.get("constraints", {}):
             metadata["enum"] = json.dumps(spec["constraints"]["enum"], ensure_ascii=False)
         fields.append(pa.field(spec["name"], kind, nullable=not spec.get("constraints", {}).get("required", False),

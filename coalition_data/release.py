@@ -93,6 +93,7 @@ def _write_zip(folder: Path, target: Path) -> None:
 
 def _readme(package: Package) -> str:
     name, version = package.descriptor["name"], package.version
+    authors = ", ".join(c["title"] for c in package.descriptor.get("contributors", []) if "title" in c) or name
     rows = "\n".join(f"| `{t.name}` | {t.description.split('. ')[0].rstrip('.')} |" for t in package.tables.values())
     return f"""# {package.descriptor.get('title', name)}
 
@@ -103,7 +104,9 @@ Release {version} of `{name}`. {package.descriptor.get('description', '')}
 - `data/*.csv`: the tables, UTF-8 CSV with a header row, described with their Table Schemas
   in `datapackage.json` (Frictionless Data Package v2; `frictionless validate datapackage.json`).
 - `parquet/*.parquet`: the same tables, typed (dates as dates, controlled vocabularies as
-  strings, column descriptions in the field metadata), described in `parquet/datapackage.json`.
+  dictionary-encoded enums that pandas reads as ordered categoricals, R as factors and DuckDB as
+  text; column descriptions and allowed values in the field metadata), described in
+  `parquet/datapackage.json`.
 - `data/sources/*.txt`: the five articles, verbatim; claims point into them by code-point offsets.
 - `CHANGELOG.md` (what changed in each version), `LICENSE`, `CITATION.cff`, and `SHA256SUMS`
   (check with `sha256sum -c SHA256SUMS`).
@@ -131,11 +134,12 @@ R:
 
 ```r
 events <- arrow::read_parquet("{name}-{version}/parquet/events.parquet")
+table(events$status)  # a factor with every allowed value as a level
 ```
 
 ## How to cite
 
-coalition-data contributors. *{package.descriptor.get('title', name)}*, version {version}.
+{authors}. *{package.descriptor.get('title', name)}*, version {version}.
 Data package. See `CITATION.cff`.
 
 ## Licence

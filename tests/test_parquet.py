@@ -34,7 +34,8 @@ def test_parquet_is_what_the_csv_says_even_when_csv_changes_later(with_parquet: 
 
 def test_other_readers_see_plain_types_and_descriptions(with_parquet: PackageCopy) -> None:
     schema = pq.read_schema(with_parquet.root / "parquet" / "events.parquet")
-    assert str(schema.field("status").type) == "string"
+    assert str(schema.field("status").type) == "dictionary<values=string, indices=uint8, ordered=1>"
+    assert str(schema.field("event_id").type) == "string"
     assert str(schema.field("date_start").type) == "date32[day]"
     assert str(schema.field("fatalities").type) == "int64"
     assert json.loads(schema.field("status").metadata[b"enum"]) == ["occurred", "announced", "planned", "postponed"]
@@ -42,6 +43,32 @@ def test_other_readers_see_plain_types_and_descriptions(with_parquet: PackageCop
     codes = pq.ParquetFile(with_parquet.root / "parquet" / "events.parquet").metadata.row_group(0)
     status = next(codes.column(i) for i in range(codes.num_columns) if codes.column(i).path_in_schema == "status")
     assert "RLE_DICTIONARY" in status.encodings  # dictionary-encoded on disk
+
+
+ALLOWED_STATUSES = ["occurred", "announced", "planned", "postponed"]
+
+
+def test_enums_arrive_as_each_readers_own_enum_type(with_parquet: PackageCopy) -> None:
+    """Polars reads pl.Enum without a cast, pandas an ordered categorical of every allowed value, DuckDB text."""
+    import duckdb
+
+    path = with_parquet.root / "parquet" / "events.parquet"
+    assert pl.read_parquet(path).schema["status"] == pl.Enum(ALLOWED_STATUSES)
+    status = pq.read_table(path).to_pandas()["status"]
+    assert status.dtype.name == "category" and status.cat.ordered
+    assert list(status.cat.categories) == ALLOWED_STATUSES
+    described = {row[0]: row[1] for row in duckdb.sql(f"DESCRIBE SELECT * FROM '{path}'").fetchall()}
+    assert described["status"] == "VARCHAR" and described["date_start"] == "DATE"
+
+
+def test_parquet_with_enums_as_plain_strings_loads_the_same(with_parquet: PackageCopy) -> None:
+    """Releases before 0.3.0 stored enums as strings; the loader still gives pl.Enum."""
+    path = with_parquet.root / "parquet" / "events.parquet"
+    expected = load("events", path=with_parquet.root)
+    expected.with_columns(pl.col(pl.Enum).cast(pl.String)).write_parquet(path)
+    assert pl.read_parquet(path).schema["status"] == pl.String
+    assert load("events", path=with_parquet.root).equals(expected)
+    assert load("events", path=with_parquet.root).schema == expected.schema
 
 
 def test_parquet_descriptor_lists_size_and_hash(with_parquet: PackageCopy) -> None:

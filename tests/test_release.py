@@ -215,6 +215,16 @@ def test_citation_matches_the_package_version() -> None:
     assert f"version {version} (data package" in (REPO / "README.md").read_text(encoding="utf-8")
 
 
+def test_release_readme_cites_the_authors_the_descriptor_and_citation_name(released) -> None:
+    _, folder = released
+    authors = [c["title"] for c in json.loads((REPO / "datapackage.json").read_text(encoding="utf-8"))["contributors"]]
+    citation = (REPO / "CITATION.cff").read_text(encoding="utf-8")
+    readme = (folder / "README.md").read_text(encoding="utf-8")
+    for author in authors:
+        assert f'name: "{author}"' in citation
+    assert f"## How to cite\n\n{', '.join(authors)}. *" in readme
+
+
 def test_release_carries_the_citation(package: PackageCopy, tmp_path: Path) -> None:
     shutil.copy(REPO / "CITATION.cff", package.root / "CITATION.cff")
     folder = release(package, tmp_path / "dist")
