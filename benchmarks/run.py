@@ -6,9 +6,9 @@ Every figure is a whole process (wall time and peak RSS, median of --runs) excep
 row, and every ratio is against a baseline measured in the same run on the same files:
 - load:     ``import coalition_data; coalition_data.load('events', path=P)`` vs ``pl.read_parquet``
 - load_all: ``coalition_data.load_all(path=P)`` vs ``pl.read_parquet`` of every file
-- validate: ``coalition-data validate P`` vs ``frictionless validate P/datapackage.json`` (one run; at
-  sizes above --frictionless-max rows it is not run and its time is extrapolated from the largest
-  size measured, marked "est.")
+- validate: ``coalition-data validate P`` vs ``frictionless validate P/datapackage.json`` (one run; one
+  that takes longer than --frictionless-timeout is stopped and its time extrapolated from the rate
+  on the previous size, marked "est.")
 - checks:   in-process ``validate(P)`` vs the plain-Polars floor (typed read, one query counting every
   column rule, one anti-join per foreign key)
 Synthetic packages come from benchmarks/generate.py (seed 1) and are kept in --work between runs;
@@ -22,6 +22,7 @@ import json
 import os
 import platform
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -46,12 +47,22 @@ print(json.dumps({"wall_s": time.perf_counter() - start, "peak_mib": usage.ru_ma
 """
 
 
-def measure(command: list[str], runs: int) -> dict[str, float]:
-    """Median wall seconds and peak RSS (MiB) of ``command`` run ``runs`` times as a fresh process."""
+def measure(command: list[str], runs: int, timeout: float | None = None) -> dict[str, float] | None:
+    """Median wall seconds and peak RSS (MiB) of ``command`` run ``runs`` times as a fresh process.
+
+    None when a run takes longer than ``timeout`` seconds (it is killed).
+    """
     walls, peaks = [], []
     for _ in range(runs):
-        out = subprocess.run([sys.executable, "-c", LAUNCHER, *command], capture_output=True, text=True, check=True)
-        result = json.loads(out.stdout)
+        launcher = subprocess.Popen([sys.executable, "-c", LAUNCHER, *command], stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, text=True, start_new_session=True)
+        try:
+            out, _ = launcher.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(launcher.pid, signal.SIGKILL)  # the launcher and the command it started
+            launcher.communicate()
+            return None
+        result = json.loads(out)
         if result["code"] != 0:
             raise SystemExit(f"{' '.join(command)} failed ({result['code']}):\n{result['error']}")
         walls.append(result["wall_s"])
@@ -160,8 +171,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Benchmark the loader and validate against baselines.")
     parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000, 1_000_000], help="events per package")
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--frictionless-max", type=int, default=1_000_000,
-                        help="run frictionless only on packages with at most this many rows")
+    parser.add_argument("--frictionless-timeout", type=float, default=600,
+                        help="seconds after which frictionless is stopped and its time estimated from the "
+                             "rate measured on the previous size")
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "coalition-data-bench")
     parser.add_argument("--output", type=Path, default=REPO / "benchmarks" / "results.json")
     args = parser.parse_args(argv)
@@ -186,13 +198,13 @@ def main(argv: list[str] | None = None) -> None:
         row(results, size, rows, "coalition_data.load_all()", ours_all, polars_all)
 
         validate = measure([str(BIN / "coalition-data"), "validate", str(root)], max(1, args.runs // 2))
-        if rows <= args.frictionless_max:
-            frictionless = measure([str(BIN / "frictionless"), "validate", str(root / "datapackage.json")], 1)
+        frictionless = measure([str(BIN / "frictionless"), "validate", str(root / "datapackage.json")], 1,
+                               timeout=args.frictionless_timeout)
+        estimated = frictionless is None
+        if frictionless is not None:
             frictionless_rate = rows / frictionless["wall_s"]
-            estimated = False
-        else:
-            frictionless = {"wall_s": rows / frictionless_rate, "peak_mib": 0} if frictionless_rate else None
-            estimated = True
+        elif frictionless_rate:
+            frictionless = {"wall_s": rows / frictionless_rate, "peak_mib": 0}
         if frictionless:
             row(results, size, rows, "frictionless validate", frictionless, None, estimated)
             results[-1]["rows_per_s"] = round(rows / frictionless["wall_s"])
