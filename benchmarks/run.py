@@ -130,7 +130,7 @@ def floor():
     plain = lambda t: {{k: pl.String if isinstance(v, pl.Enum) else v for k, v in polars_schema(t.schema).items()}}
     frames = {{n: pl.read_csv(t.path, schema=plain(t)) for n, t in package.tables.items()}}
     for n, t in package.tables.items():
-        frames[n].select(failure_count(t)).item()
+        failure_count(frames[n], t)
         for fields, target, ref in foreign_keys(ParsedTable(t, n)):
             frames[n].select(fields).drop_nulls().join(frames[target].select(ref).rename(dict(zip(ref, fields))),
                                                         on=fields, how="anti").height
