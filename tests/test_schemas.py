@@ -49,7 +49,7 @@ def test_pandera_schema_follows_the_json(name: str) -> None:
 
 @pytest.mark.parametrize("name", list(PACKAGE.tables))
 def test_the_fast_count_agrees_with_pandera(name: str) -> None:
-    """validate asks Pandera for details only when one Polars query counts failures. Both pass the real
+    """validate asks Pandera for details only when the fast Polars count finds failures. Both pass the real
     rows; both fail them with a null in each required column, or with a repeated row. (Every kind of bad
     value goes through both in tests/test_validate_values.py.)"""
     table = PACKAGE.table(name)
@@ -72,13 +72,22 @@ def test_the_fast_count_checks_suspect_text_exactly() -> None:
     and every failing value is counted once per rule it breaks, whichever column it is in."""
     claims = PACKAGE.table("claims")
     frame = read_table(claims, "data/claims.csv").frame
-    valid = {"quote_ar": "قالَ المتحدّث", "text_en": "A note with a no-break space"}  # harakat/shadda; NBSP inside
+    valid = {"quote_ar": "قالَ المتحدّث", "text_en": "x\u0301 marks the spot"}  # harakat, shadda, a lone accent: all NFC
     for column, value in valid.items():
         assert column_checks.failure_count(frame.with_columns(pl.lit(value).alias(column)), claims) == 0
     broken = {" leading space": 1, "=SUM(A1)": 1, "tab\tinside": 1, "Cafe\u0301": 1, "عربي": 1, "=both\u202e ": 3}
     for value, rules in broken.items():
         bad = frame.with_columns(pl.when(pl.int_range(pl.len()) < 2).then(pl.lit(value)).otherwise("text_en").alias("text_en"))
         assert column_checks.failure_count(bad, claims) == 2 * rules, value
+
+
+def test_the_shared_pre_filter_matches_what_any_of_its_parts_matches() -> None:
+    parts = [column_checks.CONTROL, r"^\s|\s$", column_checks.ARABIC_LETTER, "[^a-z]", "[x-]", column_checks.FORMULA_PREFIX]
+    union = column_checks._union(parts)
+    assert union.count("[") == 4  # CONTROL and ARABIC_LETTER merge into one class; the other three stay apart
+    samples = pl.Series(["abc", "ab-", "Ab", " a", "a ", "=a", "a\u200fb", "a\u0639b", "", "x", "\u00e9"])
+    expected = pl.select(pl.any_horizontal(samples.str.contains(part) for part in parts)).to_series()
+    assert samples.str.contains(union).to_list() == expected.to_list()
 
 
 @pytest.mark.parametrize("name", list(PACKAGE.tables))

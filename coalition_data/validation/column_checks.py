@@ -4,6 +4,7 @@ its field properties imply. Nothing here restates a column list or an enum by ha
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -138,12 +139,16 @@ def _failing_values(values: list[str], checks: list[ColumnCheck]) -> list[str]:
     return [value for value, fine in zip(values, ok.to_series(), strict=True) if not fine]
 
 
+# A class of \x{...} code points and ranges only: two of them merge into one by joining their insides.
+_SIMPLE_CLASS = re.compile(r"\[(?:\\x\{[0-9A-F]+\}(?:-\\x\{[0-9A-F]+\})?)+\]")
+
+
 def _union(patterns: Iterable[str]) -> str:
-    """One regex matching what any of ``patterns`` matches, with the character classes merged into one
-    class (as separate alternatives the large classes make the regex engine several times slower)."""
+    """One regex matching what any of ``patterns`` matches, with the simple character classes merged into
+    one class (as separate alternatives the large classes make the regex engine several times slower)."""
     patterns = list(patterns)
-    classes = [p[1:-1] for p in patterns if p.startswith("[") and p.endswith("]") and "[" not in p[1:-1]]
-    others = [p for p in patterns if not (p.startswith("[") and p.endswith("]") and "[" not in p[1:-1])]
+    classes = [p[1:-1] for p in patterns if _SIMPLE_CLASS.fullmatch(p)]
+    others = [p for p in patterns if not _SIMPLE_CLASS.fullmatch(p)]
     return "|".join(([f"[{''.join(classes)}]"] if classes else []) + others)
 
 

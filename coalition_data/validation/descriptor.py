@@ -6,6 +6,7 @@ import copy
 import datetime as dt
 import math
 import re
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -155,8 +156,11 @@ def _pattern_error(pattern: Any) -> str | None:
     if not isinstance(pattern, str):
         return "it must be a string"
     try:
-        re.compile(pattern)  # alone, so "a)|(b" cannot slip out of the anchors it gets below
-        pl.select(pl.lit("").str.contains(f"^(?:{pattern})$"))
+        with warnings.catch_warnings():  # re warns of sets it may read differently one day, e.g. "[[]"
+            warnings.simplefilter("ignore")
+            re.compile(pattern)
+        # alone too, so "a)|(b" cannot slip out of the anchors it gets (the engines nest brackets differently)
+        pl.select(pl.lit("").str.contains(pattern).alias("alone"), pl.lit("").str.contains(f"^(?:{pattern})$"))
     except re.error as exc:
         return str(exc)
     except pl.exceptions.PolarsError as exc:  # the Rust message names the fault on its "error:" line

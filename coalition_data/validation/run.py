@@ -64,8 +64,8 @@ def _needed_later(table: Table) -> list[str]:
 
 
 def _column_checks(parsed: ParsedTable) -> None:
-    # One Polars query counts what Pandera would find; Pandera then runs only where there is
-    # something to report (it checks column by column, many times slower on large tables).
+    # Polars counts what Pandera would find (one query, and one more per column with suspect text);
+    # Pandera then runs only where there is something to report (it is many times slower on large tables).
     if column_checks.failure_count(parsed.frame, parsed.table) == 0:
         return
     import pandera.polars as pa
