@@ -67,6 +67,11 @@ def _bound(value: Any, kind: str) -> Any:
     return dt.date.fromisoformat(value) if kind == "date" else value
 
 
+def full_match(pattern: str) -> str:
+    """A Table Schema pattern as validate runs it: it must match the whole value, not a part."""
+    return f"^(?:{pattern})$"
+
+
 def field_checks(spec: dict[str, Any]) -> list[ColumnCheck]:
     """Every check one field needs, each with the rule it enforces."""
     kind = spec["type"]
@@ -78,9 +83,8 @@ def field_checks(spec: dict[str, Any]) -> list[ColumnCheck]:
                                   lambda c: c.is_in(allowed)))
     if "pattern" in constraints:
         pattern = constraints["pattern"]
-        # Table Schema patterns match the whole value.
         checks.append(ColumnCheck(Rule("pattern", f"must match the pattern {pattern}"),
-                                  lambda c: c.str.contains(f"^(?:{pattern})$")))
+                                  lambda c: c.str.contains(full_match(pattern))))
     if "minimum" in constraints:
         low = _bound(constraints["minimum"], kind)
         checks.append(ColumnCheck(Rule("minimum", f"must be at least {low}"), lambda c: c >= low))

@@ -14,7 +14,7 @@ import polars as pl
 
 from coalition_data.dtypes import SUPPORTED_TYPES
 from coalition_data.package import DESCRIPTOR, PackageError, inside, read_json
-from coalition_data.validation.column_checks import CONSTRAINTS
+from coalition_data.validation.column_checks import CONSTRAINTS, full_match
 from coalition_data.validation.problems import Problem, shown
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -160,7 +160,7 @@ def _pattern_error(pattern: Any) -> str | None:
             warnings.simplefilter("ignore")
             re.compile(pattern)
         # alone too, so "a)|(b" cannot slip out of the anchors it gets (the engines nest brackets differently)
-        pl.select(pl.lit("").str.contains(pattern).alias("alone"), pl.lit("").str.contains(f"^(?:{pattern})$"))
+        pl.select(pl.lit("").str.contains(pattern).alias("alone"), pl.lit("").str.contains(full_match(pattern)))
     except re.error as exc:
         return str(exc)
     except pl.exceptions.PolarsError as exc:  # the Rust message names the fault on its "error:" line
