@@ -67,6 +67,7 @@ CELL_CORRUPTIONS = [
     ("locations", "longitude", "-181", "minimum"),
     ("sources", "sha256", "0" * 64, "source-hash"),
     ("sources", "bytes", "1", "source-size"),
+    ("sources", "chars", "1", "source-size"),
     ("sources", "path", "../outside.txt", "source-path"),
     ("sources", "path", "/etc/passwd", "source-path"),
 ]
@@ -182,6 +183,36 @@ def test_changed_source_text(package: PackageCopy) -> None:
     text_file.write_text(text_file.read_text(encoding="utf-8").replace("العراق", "العرق", 1), encoding="utf-8")
     problems = package.validate()
     assert_reported(problems, "source-hash", file="data/sources.csv", line=2, column="sha256")
+
+
+def test_source_text_not_utf8(package: PackageCopy) -> None:
+    """An article saved as Windows Arabic is reported where it is listed, its spans are left unchecked, and the
+    articles after it are still matched to their own spans (a quote edited in one of them is found)."""
+    sources = package.rows("sources")
+    broken, other = sources[0], sources[-1]
+    text_file = package.root / broken["path"]
+    text = text_file.read_text(encoding="utf-8")
+    text_file.write_bytes(text.encode("cp1256", errors="replace"))
+    claims = package.rows("claims")
+    row = next(i for i, r in enumerate(claims) if r["source_id"] == other["source_id"])
+    line = package.set_cell("claims", row, "quote_ar", claims[row]["quote_ar"].replace("ا", "أ", 1))
+    problems = package.validate()
+    assert_reported(problems, "encoding", file="data/sources.csv", line=2, column="path", value=broken["path"])
+    assert_reported(problems, "span-unchecked", file="data/claims.csv", column="source_id", value=broken["source_id"])
+    assert [(p.line, p.column) for p in problems if p.rule == "verbatim"] == [(line, "quote_ar")]
+
+
+def test_spans_and_articles_checked_in_small_passes(package: PackageCopy, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Large packages are checked a bounded number of articles and spans at a time; with passes of a few rows
+    (one source's spans split between passes), every span is still matched to its own article."""
+    from coalition_data.validation import provenance
+
+    monkeypatch.setattr(provenance, "_FILES_PER_PASS", 2)
+    monkeypatch.setattr(provenance, "_SPANS_PER_PASS", 3)
+    assert package.validate() == []
+    row = len(package.rows("claims")) - 1
+    line = package.set_cell("claims", row, "quote_ar", package.rows("claims")[row]["quote_ar"].replace("ا", "أ", 1))
+    assert [(p.line, p.rule) for p in package.validate()] == [(line, "verbatim")]
 
 
 def test_missing_source_file(package: PackageCopy) -> None:

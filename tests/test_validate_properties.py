@@ -91,5 +91,28 @@ def test_attested_lookup_finds_exactly_the_values_that_occur(texts, values, batc
     from coalition_data.validation.provenance import _occurring
 
     distinct = pl.Series(values, dtype=pl.String).unique()
-    found = set(_occurring(distinct, texts, batch=batch).to_list())
+    found = set(_occurring(distinct, pl.Series(texts, dtype=pl.String), batch=batch).to_list())
     assert found == {v for v in distinct.to_list() if any(v in t for t in texts)}
+
+
+@st.composite
+def _spans_and_quotes(draw):
+    """An article with combining marks, spans into it, and quotes of each span's length, mostly verbatim."""
+    text = draw(st.text("ابت x\u064e\u0651", min_size=1, max_size=40))
+    spans = draw(st.lists(st.tuples(st.integers(0, len(text) - 1), st.integers(1, 6)), min_size=1, max_size=8))
+    starts = [start for start, _ in spans]
+    ends = [start + length for start, length in spans]
+    quotes = [draw(st.one_of(st.just(text[s:e]), st.text("ابت x\u064e", min_size=e - s, max_size=e - s)))
+              for s, e in zip(starts, ends, strict=True)]
+    return text, starts, ends, quotes
+
+
+@settings(max_examples=300, deadline=None)
+@given(_spans_and_quotes())
+def test_spans_checked_at_once_agree_with_the_span_by_span_check(case) -> None:
+    """check_spans compares a source's spans joined with its quotes joined (when each quote is as long as its
+    span) and goes span by span only when that fails: the shortcut must pass exactly when no span is suspect."""
+    from coalition_data.validation.provenance import _all_verbatim, _suspect_spans
+
+    text, starts, ends, quotes = case
+    assert _all_verbatim(text, starts, ends, "".join(quotes).encode()) == (_suspect_spans(text, starts, ends, quotes) == [])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 from pathlib import Path
+from typing import NamedTuple
 
 import polars as pl
 
@@ -15,12 +16,31 @@ from coalition_data.validation.problems import Problem
 SPAN_TABLES = {"claims": "quote_ar", "furniture": "text_ar"}
 
 
-def read_sources(tables: dict[str, ParsedTable], root: Path) -> dict[str, str]:
-    """Check each source file against its row; return the texts that could be read, by source_id."""
+# Source files converted to text per pass: enough to make the conversion cheap, few enough to bound the copy.
+_FILES_PER_PASS = 500
+# Spans compared per pass: the quotes of a pass are joined into one string, so this bounds that copy.
+_SPANS_PER_PASS = 250_000
+
+
+class Articles(NamedTuple):
+    """The source texts that could be read, as one Polars column converted from the files' bytes (no Python
+    string is made for an article until its spans are checked), and each source_id's position in it."""
+
+    positions: dict[str, int]
+    texts: pl.Series
+
+    def text(self, source_id: str) -> str | None:
+        position = self.positions.get(source_id)
+        return None if position is None else self.texts[position]
+
+
+def read_sources(tables: dict[str, ParsedTable], root: Path) -> Articles:
+    """Check each source file against its row; return the texts that could be read."""
     parsed = tables.get("sources")
+    articles = Articles({}, pl.Series([], dtype=pl.String))
     if parsed is None or parsed.frame is None:
-        return {}
-    texts = {}
+        return articles
+    batch: list[tuple[int, str, str, int | None, bytes]] = []
     columns = ["source_id", "path", "sha256", "bytes", "chars"]
     for row, (source_id, path, sha256, size, chars) in enumerate(parsed.frame.select(columns).iter_rows()):
         if source_id is None or path is None:
@@ -39,14 +59,11 @@ def read_sources(tables: dict[str, ParsedTable], root: Path) -> dict[str, str]:
             parsed.problem(row, "sha256", sha256, "source-hash", f"the file's SHA-256 is {digest}: the text changed, or the hash is wrong")
         if size is not None and len(raw) != size:
             parsed.problem(row, "bytes", size, "source-size", f"the file has {len(raw)} bytes")
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            parsed.problem(row, "path", path, "encoding", f"source text is not UTF-8 (byte offset {exc.start})")
-            continue
-        if chars is not None and len(text) != chars:
-            parsed.problem(row, "chars", chars, "source-size", f"the text has {len(text)} characters")
-        texts[source_id] = text
+        batch.append((row, source_id, path, chars, raw))
+        if len(batch) == _FILES_PER_PASS:
+            articles = _add_texts(articles, batch, parsed)
+            batch = []
+    articles = _add_texts(articles, batch, parsed)
     listed = {p for p in parsed.frame["path"].drop_nulls()}
     folder = root / "data" / "sources"
     for file in sorted(folder.glob("*")) if folder.is_dir() else []:
@@ -54,34 +71,79 @@ def read_sources(tables: dict[str, ParsedTable], root: Path) -> dict[str, str]:
         if relative not in listed:
             parsed.problems.append(Problem(relative, None, None, None, "source-unlisted",
                                            "a file under data/sources/ has no row in sources: describe it or remove it"))
-    return texts
+    return articles
 
 
-def check_spans(tables: dict[str, ParsedTable], texts: dict[str, str]) -> None:
+def _add_texts(articles: Articles, batch: list[tuple[int, str, str, int | None, bytes]], parsed: ParsedTable) -> Articles:
+    """``articles`` with the batch's files that are UTF-8 added; the others, and lengths unlike the row's, reported."""
+    try:
+        texts = pl.Series([raw for *_, raw in batch], dtype=pl.Binary).cast(pl.String)
+    except pl.exceptions.ComputeError:  # some file is not UTF-8: Python's decoder says which, and where
+        readable = []
+        for row, source_id, path, chars, raw in batch:
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                parsed.problem(row, "path", path, "encoding", f"source text is not UTF-8 (byte offset {exc.start})")
+            else:
+                readable.append((row, source_id, path, chars, raw))
+        batch = readable
+        texts = pl.Series([raw for *_, raw in batch], dtype=pl.Binary).cast(pl.String)
+    for position, ((row, source_id, _, chars, _), length) in enumerate(zip(batch, texts.str.len_chars()), len(articles.texts)):
+        if chars is not None and length != chars:
+            parsed.problem(row, "chars", chars, "source-size", f"the text has {length} characters")
+        articles.positions[source_id] = position
+    return Articles(articles.positions, pl.concat([articles.texts, texts], rechunk=False))
+
+
+def check_spans(tables: dict[str, ParsedTable], articles: Articles) -> None:
     """Each quoted span equals its source text between the offsets, and cuts no letter from its marks."""
     sources = tables.get("sources")
     listed = set(sources.frame["source_id"].drop_nulls()) if sources is not None and sources.frame is not None else None
+    readable = pl.col("source_id").is_in(list(articles.positions))
     for name, column in SPAN_TABLES.items():
         parsed = tables.get(name)
         if parsed is None or parsed.frame is None:
             continue
         frame = parsed.frame.select("source_id", "char_start", "char_end", column).with_row_index("_row")
         frame = frame.drop_nulls().filter(pl.col("char_start") < pl.col("char_end"))
-        for (source_id,), group in frame.group_by("source_id", maintain_order=True):
-            text = texts.get(source_id)
-            if text is None:
-                if listed is None or source_id in listed:  # an unlisted ID is the foreign-key rule's to report
-                    parsed.problem(group["_row"][0], "source_id", source_id, "span-unchecked",
-                                   f"the text of source {source_id} could not be read (see data/sources.csv), so the "
-                                   f"{group.height} span(s) citing it were not checked")
-                continue
-            rows, starts, ends, quotes = (group[c].to_list() for c in ("_row", "char_start", "char_end", column))
-            for i in _suspect_spans(text, starts, ends, quotes):
-                _report_span(parsed, column, text, rows[i], starts[i], ends[i], quotes[i])
+        unread = frame.filter(~readable).group_by("source_id", maintain_order=True).agg(pl.col("_row").first(), pl.len())
+        for source_id, row, count in unread.iter_rows():
+            if listed is None or source_id in listed:  # an unlisted ID is the foreign-key rule's to report
+                parsed.problem(row, "source_id", source_id, "span-unchecked",
+                               f"the text of source {source_id} could not be read (see data/sources.csv), so the "
+                               f"{count} span(s) citing it were not checked")
+        # Per source: its spans, and its quotes joined into one UTF-8 string when each is as long as its span.
+        # Comparing that with the text's spans joined checks every span at once, without turning each quote
+        # into a Python string (that conversion cost more than all the comparisons on a large package).
+        lengths_match = pl.col(column).str.len_chars() == pl.col("char_end") - pl.col("char_start")
+        for chunk in frame.filter(readable).sort("source_id", maintain_order=True).iter_slices(_SPANS_PER_PASS):
+            groups = chunk.group_by("source_id", maintain_order=True).agg(
+                "_row", "char_start", "char_end",
+                pl.when(lengths_match.all()).then(pl.col(column).str.join("")).cast(pl.Binary).alias("_joined"))
+            for source_id, rows, starts, ends, joined in groups.iter_rows():
+                text = articles.text(source_id)
+                if joined is not None and _all_verbatim(text, starts, ends, joined):
+                    continue
+                quotes = parsed.frame[column].gather(rows).to_list()
+                for i in _suspect_spans(text, starts, ends, quotes):
+                    _report_span(parsed, column, text, rows[i], starts[i], ends[i], quotes[i])
+
+
+def _all_verbatim(text: str, starts: list[int], ends: list[int], joined: bytes) -> bool:
+    """True when the spans, each as long as its quote, joined equal the quotes joined, and none starts or
+    ends on a combining mark."""
+    size = len(text)
+    if max(ends) > size:
+        return False
+    if "".join(map(text.__getitem__, map(slice, starts, ends))).encode() != joined:
+        return False
+    edges = "".join(map(text.__getitem__, starts)) + "".join([text[end] for end in ends if end < size])
+    return not any(map(unicodedata.combining, edges))
 
 
 def _suspect_spans(text: str, starts: list[int], ends: list[int], quotes: list[str]) -> list[int]:
-    """Indexes of spans that differ from the text or start or end on a combining mark (the common case: none)."""
+    """Indexes of spans that differ from the text or start or end on a combining mark."""
     size, combining = len(text), unicodedata.combining
     return [i for i, (start, end, quote) in enumerate(zip(starts, ends, quotes, strict=True))
             if end > size or text[start:end] != quote or combining(text[start]) or (end < size and combining(text[end]))]
@@ -107,9 +169,9 @@ def _first_difference(quote: str, actual: str) -> str:
     return f" (lengths {len(quote)} vs {len(actual)})"
 
 
-def check_attested(tables: dict[str, ParsedTable], texts: dict[str, str]) -> None:
+def check_attested(tables: dict[str, ParsedTable], articles: Articles) -> None:
     """Fields marked x-attested (names, headlines as printed) occur verbatim in some source text."""
-    if not texts:
+    if articles.texts.is_empty():
         return
     wanted = []
     for parsed in tables.values():
@@ -119,19 +181,19 @@ def check_attested(tables: dict[str, ParsedTable], texts: dict[str, str]) -> Non
         return
     # An empty string trivially occurs (the empty-string rule reports it); as a pattern it would match inside letters.
     distinct = pl.concat([parsed.frame[name] for parsed, name in wanted]).drop_nulls().unique()
-    found = pl.concat([_occurring(distinct.filter(distinct != ""), list(texts.values())), pl.Series([""])])
+    found = pl.concat([_occurring(distinct.filter(distinct != ""), articles.texts), pl.Series([""])])
     for parsed, name in wanted:
         values = parsed.frame[name]
         for row in (values.is_not_null() & ~values.is_in(found.implode())).arg_true().to_list():
             parsed.problem(row, name, values[row], "attested", "this text does not occur verbatim in any source article")
 
 
-def _occurring(values: pl.Series, texts: list[str], batch: int = 200) -> pl.Series:
+def _occurring(values: pl.Series, texts: pl.Series, batch: int = 200) -> pl.Series:
     """The values that occur in some text. Each Aho-Corasick pass finds every remaining value at once; a value
     found is not searched for again, so the batches of texts can double while fewer values remain."""
     found, start = [], 0
     while start < len(texts) and not values.is_empty():
-        hits = (pl.Series(texts[start:start + batch], dtype=pl.String).str.extract_many(values.to_list(), overlapping=True)
+        hits = (texts.slice(start, batch).str.extract_many(values.to_list(), overlapping=True)
                 .explode().drop_nulls().unique())
         found.append(hits)
         values = values.filter(~values.is_in(hits.implode()))

@@ -44,9 +44,9 @@ def validate(path: str | Path | None = None, *, frictionless_rows: bool = False)
         tables[name] = parsed
     for rule in integrity.ALL:
         rule(tables)
-    texts = provenance.read_sources(tables, root)
-    provenance.check_spans(tables, texts)
-    provenance.check_attested(tables, texts)
+    articles = provenance.read_sources(tables, root)
+    provenance.check_spans(tables, articles)
+    provenance.check_attested(tables, articles)
     for parsed in tables.values():
         problems.extend(parsed.problems)
     if not problems:  # compare with the last release only what is itself valid
