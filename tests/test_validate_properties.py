@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 from conftest import REPO, PackageCopy, assert_reported
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from coalition_data.package import open_package
@@ -97,22 +97,37 @@ def test_attested_lookup_finds_exactly_the_values_that_occur(texts, values, batc
 
 @st.composite
 def _spans_and_quotes(draw):
-    """An article with combining marks, spans into it, and quotes of each span's length, mostly verbatim."""
+    """An article with combining marks, spans into it (some past its end), and quotes: verbatim, any text, or
+    the spans' text cut at other places."""
     text = draw(st.text("ابت x\u064e\u0651", min_size=1, max_size=40))
     spans = draw(st.lists(st.tuples(st.integers(0, len(text) - 1), st.integers(1, 6)), min_size=1, max_size=8))
     starts = [start for start, _ in spans]
     ends = [start + length for start, length in spans]
-    quotes = [draw(st.one_of(st.just(text[s:e]), st.text("ابت x\u064e", min_size=e - s, max_size=e - s)))
+    quotes = [draw(st.one_of(st.just(text[s:e]), st.text("ابت x\u064e", min_size=1, max_size=7)))
               for s, e in zip(starts, ends, strict=True)]
+    if draw(st.booleans()):  # the same text cut elsewhere: joined, these quotes equal the spans joined
+        joined = "".join(text[s:e] for s, e in zip(starts, ends, strict=True))
+        cuts = sorted(draw(st.lists(st.integers(0, len(joined)), min_size=len(quotes) - 1, max_size=len(quotes) - 1)))
+        quotes = [joined[a:b] for a, b in zip([0, *cuts], [*cuts, len(joined)], strict=True)]
     return text, starts, ends, quotes
 
 
 @settings(max_examples=300, deadline=None)
 @given(_spans_and_quotes())
+@example(("abc", [0, 1], [1, 3], ["ab", "c"]))  # joined, the quotes equal the spans, but each is cut elsewhere
 def test_spans_checked_at_once_agree_with_the_span_by_span_check(case) -> None:
     """check_spans compares a source's spans joined with its quotes joined (when each quote is as long as its
     span) and goes span by span only when that fails: the shortcut must pass exactly when no span is suspect."""
-    from coalition_data.validation.provenance import _all_verbatim, _suspect_spans
+    from coalition_data.validation.provenance import (
+        _all_verbatim,
+        _by_source,
+        _suspect_spans,
+    )
 
     text, starts, ends, quotes = case
-    assert _all_verbatim(text, starts, ends, "".join(quotes).encode()) == (_suspect_spans(text, starts, ends, quotes) == [])
+    spans = pl.DataFrame({"_row": range(len(starts)), "source_id": "S", "char_start": starts, "char_end": ends,
+                          "quote": quotes}, schema_overrides={"_row": pl.UInt32})
+    (_, rows, grouped_starts, grouped_ends, joined), = _by_source(spans, "quote").iter_rows()
+    assert (rows, grouped_starts, grouped_ends) == (list(range(len(starts))), starts, ends)
+    shortcut = joined is not None and _all_verbatim(text, starts, ends, joined)
+    assert shortcut == (_suspect_spans(text, starts, ends, quotes) == [])

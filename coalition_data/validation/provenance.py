@@ -37,10 +37,11 @@ class Articles(NamedTuple):
 def read_sources(tables: dict[str, ParsedTable], root: Path) -> Articles:
     """Check each source file against its row; return the texts that could be read."""
     parsed = tables.get("sources")
-    articles = Articles({}, pl.Series([], dtype=pl.String))
+    positions: dict[str, int] = {}
+    chunks = [pl.Series([], dtype=pl.String)]
     if parsed is None or parsed.frame is None:
-        return articles
-    batch: list[tuple[int, str, str, int | None, bytes]] = []
+        return Articles(positions, chunks[0])
+    batch: list[_SourceFile] = []
     columns = ["source_id", "path", "sha256", "bytes", "chars"]
     for row, (source_id, path, sha256, size, chars) in enumerate(parsed.frame.select(columns).iter_rows()):
         if source_id is None or path is None:
@@ -59,11 +60,11 @@ def read_sources(tables: dict[str, ParsedTable], root: Path) -> Articles:
             parsed.problem(row, "sha256", sha256, "source-hash", f"the file's SHA-256 is {digest}: the text changed, or the hash is wrong")
         if size is not None and len(raw) != size:
             parsed.problem(row, "bytes", size, "source-size", f"the file has {len(raw)} bytes")
-        batch.append((row, source_id, path, chars, raw))
+        batch.append(_SourceFile(row, source_id, path, chars, raw))
         if len(batch) == _FILES_PER_PASS:
-            articles = _add_texts(articles, batch, parsed)
+            chunks.append(_texts(batch, parsed, positions, sum(map(len, chunks))))
             batch = []
-    articles = _add_texts(articles, batch, parsed)
+    chunks.append(_texts(batch, parsed, positions, sum(map(len, chunks))))
     listed = {p for p in parsed.frame["path"].drop_nulls()}
     folder = root / "data" / "sources"
     for file in sorted(folder.glob("*")) if folder.is_dir() else []:
@@ -71,29 +72,36 @@ def read_sources(tables: dict[str, ParsedTable], root: Path) -> Articles:
         if relative not in listed:
             parsed.problems.append(Problem(relative, None, None, None, "source-unlisted",
                                            "a file under data/sources/ has no row in sources: describe it or remove it"))
-    return articles
+    return Articles(positions, pl.concat(chunks, rechunk=False))
 
 
-def _add_texts(articles: Articles, batch: list[tuple[int, str, str, int | None, bytes]], parsed: ParsedTable) -> Articles:
-    """``articles`` with the batch's files that are UTF-8 added; the others, and lengths unlike the row's, reported."""
+class _SourceFile(NamedTuple):
+    row: int
+    source_id: str
+    path: str
+    chars: int | None
+    raw: bytes
+
+
+def _texts(batch: list[_SourceFile], parsed: ParsedTable, positions: dict[str, int], first: int) -> pl.Series:
+    """The batch's files that are UTF-8, as text; each one's source_id is noted at its position (counted from
+    ``first``). A file that is not UTF-8, or not as long as its row says, is reported."""
     try:
-        texts = pl.Series([raw for *_, raw in batch], dtype=pl.Binary).cast(pl.String)
+        texts = pl.Series([file.raw for file in batch], dtype=pl.Binary).cast(pl.String)
     except pl.exceptions.ComputeError:  # some file is not UTF-8: Python's decoder says which, and where
-        readable = []
-        for row, source_id, path, chars, raw in batch:
+        decoded = []
+        for file in batch:
             try:
-                raw.decode("utf-8")
+                decoded.append((file, file.raw.decode("utf-8")))
             except UnicodeDecodeError as exc:
-                parsed.problem(row, "path", path, "encoding", f"source text is not UTF-8 (byte offset {exc.start})")
-            else:
-                readable.append((row, source_id, path, chars, raw))
-        batch = readable
-        texts = pl.Series([raw for *_, raw in batch], dtype=pl.Binary).cast(pl.String)
-    for position, ((row, source_id, _, chars, _), length) in enumerate(zip(batch, texts.str.len_chars()), len(articles.texts)):
-        if chars is not None and length != chars:
-            parsed.problem(row, "chars", chars, "source-size", f"the text has {length} characters")
-        articles.positions[source_id] = position
-    return Articles(articles.positions, pl.concat([articles.texts, texts], rechunk=False))
+                parsed.problem(file.row, "path", file.path, "encoding", f"source text is not UTF-8 (byte offset {exc.start})")
+        batch = [file for file, _ in decoded]
+        texts = pl.Series([text for _, text in decoded], dtype=pl.String)
+    for position, (file, length) in enumerate(zip(batch, texts.str.len_chars()), first):
+        if file.chars is not None and length != file.chars:
+            parsed.problem(file.row, "chars", file.chars, "source-size", f"the text has {length} characters")
+        positions[file.source_id] = position
+    return texts
 
 
 def check_spans(tables: dict[str, ParsedTable], articles: Articles) -> None:
@@ -113,15 +121,8 @@ def check_spans(tables: dict[str, ParsedTable], articles: Articles) -> None:
                 parsed.problem(row, "source_id", source_id, "span-unchecked",
                                f"the text of source {source_id} could not be read (see data/sources.csv), so the "
                                f"{count} span(s) citing it were not checked")
-        # Per source: its spans, and its quotes joined into one UTF-8 string when each is as long as its span.
-        # Comparing that with the text's spans joined checks every span at once, without turning each quote
-        # into a Python string (that conversion cost more than all the comparisons on a large package).
-        lengths_match = pl.col(column).str.len_chars() == pl.col("char_end") - pl.col("char_start")
         for chunk in frame.filter(readable).sort("source_id", maintain_order=True).iter_slices(_SPANS_PER_PASS):
-            groups = chunk.group_by("source_id", maintain_order=True).agg(
-                "_row", "char_start", "char_end",
-                pl.when(lengths_match.all()).then(pl.col(column).str.join("")).cast(pl.Binary).alias("_joined"))
-            for source_id, rows, starts, ends, joined in groups.iter_rows():
+            for source_id, rows, starts, ends, joined in _by_source(chunk, column).iter_rows():
                 text = articles.text(source_id)
                 if joined is not None and _all_verbatim(text, starts, ends, joined):
                     continue
@@ -130,9 +131,19 @@ def check_spans(tables: dict[str, ParsedTable], articles: Articles) -> None:
                     _report_span(parsed, column, text, rows[i], starts[i], ends[i], quotes[i])
 
 
+def _by_source(spans: pl.DataFrame, column: str) -> pl.DataFrame:
+    """Per source: its spans' rows and offsets, and its quotes joined into one UTF-8 string when each is as
+    long as its span (else null). Comparing that with the text's spans joined checks every span at once,
+    without turning each quote into a Python string (which cost more than all the comparisons)."""
+    lengths_match = pl.col(column).str.len_chars() == pl.col("char_end") - pl.col("char_start")
+    return spans.group_by("source_id", maintain_order=True).agg(
+        "_row", "char_start", "char_end",
+        pl.when(lengths_match.all()).then(pl.col(column).str.join("")).cast(pl.Binary).alias("_joined"))
+
+
 def _all_verbatim(text: str, starts: list[int], ends: list[int], joined: bytes) -> bool:
-    """True when the spans, each as long as its quote, joined equal the quotes joined, and none starts or
-    ends on a combining mark."""
+    """True when the spans joined equal ``joined``, the quotes joined (only valid when each quote is as long
+    as its span, as ``_by_source`` checks), and no span starts or ends on a combining mark."""
     size = len(text)
     if max(ends) > size:
         return False
