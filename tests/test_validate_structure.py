@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import random
+from collections.abc import Callable
 
 import pytest
 from conftest import REPO, PackageCopy, assert_reported, find
@@ -183,6 +184,34 @@ def test_schema_path_outside_the_package(package: PackageCopy, path: str) -> Non
     descriptor["resources"][1]["schema"] = path
     descriptor_file.write_text(json.dumps(descriptor), encoding="utf-8")
     assert_reported(package.validate(), "descriptor", file="datapackage.json", value=path)
+
+
+@pytest.mark.parametrize("table", ["events", "claims", "actors"])
+def test_quotes_no_field_needs_are_valid_csv(package: PackageCopy, table: str) -> None:
+    """A file Polars would write differently (here, one quoted ID on the last line) is still valid CSV:
+    it fails the write-back comparison and is read record by record, with nothing to report."""
+    path = package.csv(table)
+    lines = path.read_text(encoding="utf-8").split("\n")
+    last = max(i for i, line in enumerate(lines) if line)
+    first, rest = lines[last].split(",", 1)
+    lines[last] = f'"{first}",{rest}'
+    path.write_text("\n".join(lines), encoding="utf-8")
+    assert package.validate() == []
+
+
+@pytest.mark.parametrize(("edit", "rule"), [
+    pytest.param(lambda last: last + ",", "field-count", id="extra-empty-field"),  # Polars drops it
+    pytest.param(lambda last: last.rsplit(",", 1)[0] + ',"""', "csv-syntax", id="open-quote"),  # Polars reads ""
+])
+def test_a_last_line_polars_misreads_is_reported_though_it_writes_back_as_long(
+        package: PackageCopy, edit: Callable[[str], str], rule: str) -> None:
+    """Without its final line break, these last lines are read by Polars without complaint and written back
+    with as many bytes, so only comparing the bytes themselves sends the file to the record-by-record pass."""
+    path = package.csv("events")
+    lines = path.read_text(encoding="utf-8").rstrip("\n").split("\n")
+    lines[-1] = edit(lines[-1])
+    path.write_text("\n".join(lines), encoding="utf-8")
+    assert_reported(package.validate(), rule, file="data/events.csv", line=len(lines))
 
 
 def test_crlf_inside_a_quoted_field_only(package: PackageCopy) -> None:
