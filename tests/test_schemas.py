@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 
 import pandera.polars as pa
 import polars as pl
 import pytest
 from conftest import REPO
+from hypothesis import given
+from hypothesis import strategies as st
 
 from coalition_data.dtypes import field_dtype, polars_schema
 from coalition_data.package import open_package
@@ -79,6 +82,21 @@ def test_the_fast_count_checks_suspect_text_exactly() -> None:
     for value, rules in broken.items():
         bad = frame.with_columns(pl.when(pl.int_range(pl.len()) < 2).then(pl.lit(value)).otherwise("text_en").alias("text_en"))
         assert column_checks.failure_count(bad, claims) == 2 * rules, value
+
+
+_KEYS = st.lists(st.tuples(st.text("ab\u0639", max_size=3), st.integers(-2, 2)), max_size=8)
+
+
+@given(_KEYS)
+def test_follows_previous_agrees_with_sorting_the_keys(keys: list[tuple[str, int]]) -> None:
+    """The one-pass key comparison says what sorting would: rows strictly increasing (unique and sorted)
+    or never decreasing (sorted). Prefixes ("a" < "ab") and a column that only breaks ties are drawn."""
+    frame = pl.DataFrame(keys, schema={"name": pl.String, "number": pl.Int64}, orient="row")
+    for strictly in (True, False):
+        fails = frame.select((~column_checks.follows_previous(["name", "number"], strictly=strictly)).any()).item()
+        pairs = list(pairwise(keys))
+        expected = any(b <= a for a, b in pairs) if strictly else any(b < a for a, b in pairs)
+        assert bool(fails) == expected, (keys, strictly)
 
 
 def test_the_shared_pre_filter_matches_what_any_of_its_parts_matches() -> None:

@@ -130,11 +130,17 @@ def _text_checks(spec: dict[str, Any]) -> list[ColumnCheck]:
     return checks
 
 
-def _not_increasing(values: pl.Expr) -> pl.Expr:
-    """How many values are not greater than the one before. Zero proves them unique (and sorted, as the
-    sort-order rule wants) far faster than hashing; anything else sends the table to Pandera, which
-    names the duplicates if there are any."""
-    return (values <= values.shift(1)).sum()
+def follows_previous(key: list[str], *, strictly: bool) -> pl.Expr:
+    """True where a row's key sorts after the previous row's (or equal to it, unless ``strictly``), comparing
+    the key's columns in turn as a sort does; null on the first row. No row false and strictly proves the
+    keys unique (and sorted, as the sort-order rule wants) far faster than hashing or joining them; a
+    false row sends the table to Pandera, which names the duplicates if there are any."""
+    last = pl.col(key[-1])
+    after = last > last.shift(1) if strictly else last >= last.shift(1)
+    for name in reversed(key[:-1]):
+        column, previous = pl.col(name), pl.col(name).shift(1)
+        after = (column > previous) | ((column == previous) & after)
+    return after
 
 
 def _failing_values(values: list[str], checks: list[ColumnCheck]) -> list[str]:
@@ -171,7 +177,7 @@ def failure_count(frame: pl.DataFrame, table: Table) -> int:
         if constraints.get("required"):
             parts.append(pl.col(name).null_count())
             if constraints.get("unique"):
-                parts.append(_not_increasing(pl.col(name)))
+                parts.append((~follows_previous([name], strictly=True)).sum())
         checks = field_checks(spec)
         if "enum" in constraints:
             # A value the enum allows is one of a few known strings: check those once instead of every row.
@@ -184,12 +190,8 @@ def failure_count(frame: pl.DataFrame, table: Table) -> int:
         filtered = [check for check in checks if check.suspects is not None]
         if filtered:
             prefiltered[name] = (_union(check.suspects for check in filtered), filtered)
-    key = table.primary_key
-    if len(key) > 1 and all(spec["type"] == "string" for spec in table.fields if spec["name"] in key):
-        # NUL sorts before every other character and the files hold none, so this orders like the key itself.
-        parts.append(_not_increasing(pl.concat_str(key, separator="\x00")))
-    elif len(key) > 1:
-        parts.append(pl.len() - pl.struct(key).n_unique())
+    if len(table.primary_key) > 1:
+        parts.append((~follows_previous(table.primary_key, strictly=True)).sum())
     suspect_counts = [pl.col(name).str.contains(union).sum() for name, (union, _) in prefiltered.items()]
     if not parts and not suspect_counts:
         return 0
