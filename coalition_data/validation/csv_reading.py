@@ -178,7 +178,7 @@ def _typed(strings: pl.DataFrame, parsed: ParsedTable) -> pl.DataFrame:
         name, kind = spec["name"], spec["type"]
         raw = strings[name]
         if kind == "integer":
-            value = raw.str.strip_chars().cast(pl.Int64, strict=False)
+            value = raw.cast(pl.Int64, strict=False)
             bad = raw.is_not_null() & (value.is_null() | ~raw.str.contains(r"^[+-]?\d+$"))
         elif kind == "number":
             value = raw.cast(pl.Float64, strict=False)
