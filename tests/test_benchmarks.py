@@ -37,3 +37,13 @@ def test_ids_stay_sorted_past_four_digits(tmp_path: Path) -> None:
     counts = generate(tmp_path / "p", 100_100, seed=1)
     assert counts["sources"] == 1_001 and any((tmp_path / "p" / "data" / "sources").glob("1000_*.txt"))
     assert validate(tmp_path / "p") == []
+
+
+def test_the_readme_shows_the_latest_benchmark_results() -> None:
+    """The README's performance table is the one benchmarks/run.py printed with results.json."""
+    import json
+
+    from run import markdown
+
+    report = json.loads((REPO / "benchmarks" / "results.json").read_text(encoding="utf-8"))
+    assert markdown(report) in (REPO / "README.md").read_text(encoding="utf-8")
