@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import shutil
 from pathlib import Path
@@ -67,6 +68,29 @@ class PackageCopy:
                 return start
             start = reader.line_num + 1
         raise IndexError(row)
+
+    def set_constraints(self, table: str, field: str, **constraints: object) -> None:
+        """Edit one field's constraints in the table's schema file."""
+        path = self.root / "schemas" / f"{table}.schema.json"
+        schema = json.loads(path.read_text(encoding="utf-8"))
+        spec = next(f for f in schema["fields"] if f["name"] == field)
+        spec.setdefault("constraints", {}).update(constraints)
+        path.write_text(json.dumps(schema, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+    def set_version(self, version: str, changelog: bool = False) -> None:
+        """Set the descriptor's version; with ``changelog``, also give it a CHANGELOG.md section."""
+        path = self.root / "datapackage.json"
+        descriptor = json.loads(path.read_text(encoding="utf-8"))
+        descriptor["version"] = version
+        path.write_text(json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        if changelog:
+            notes = self.root / "CHANGELOG.md"
+            old = notes.read_text(encoding="utf-8") if notes.is_file() else "# Changelog\n"
+            notes.write_text(f"{old}\n## [{version}]\n\n- A test change.\n", encoding="utf-8")
+
+    def next_patch(self) -> str:
+        major, minor, patch = open_package(self.root).version.split(".")
+        return f"{major}.{minor}.{int(patch) + 1}"
 
     def validate(self) -> list[Problem]:
         return validate(self.root)

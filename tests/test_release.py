@@ -122,8 +122,8 @@ def test_changed_data_needs_a_new_version_and_changelog(released) -> None:
     package, _ = released
     package.set_cell("events", 0, "title_en", "A corrected title")
     assert_reported(package.validate(), "version-bump", file="datapackage.json", column="version")
-    patch = next_patch(package)
-    bump(package, patch)
+    patch = package.next_patch()
+    package.set_version(patch)
     assert_reported(package.validate(), "changelog", file="CHANGELOG.md", value=patch)
     changelog = package.root / "CHANGELOG.md"
     changelog.write_text(changelog.read_text(encoding="utf-8").replace("## [Unreleased]", f"## [Unreleased]\n\n## [{patch}]"),
@@ -136,7 +136,7 @@ def test_new_rows_need_a_minor_bump(released) -> None:
     rows = package.rows("claim_links")
     rows.append({"claim_id": "CL0080", "other_claim_id": "CL0079", "relation": "elaborates", "note_en": "Added."})
     package.write_rows("claim_links", sorted(rows, key=lambda r: (r["claim_id"], r["other_claim_id"])))
-    bump(package, next_patch(package))
+    package.set_version(package.next_patch())
     problems = package.validate()
     assert_reported(problems, "version-bump", file="datapackage.json")
     assert "minor" in next(p.message for p in problems if p.rule == "version-bump")
@@ -159,18 +159,6 @@ def test_a_released_id_cannot_name_something_else(released) -> None:
     package, _ = released
     package.set_cell("events", 0, "event_type", "negotiation")
     assert_reported(package.validate(), "id-reused", file="data/events.csv", column="event_id", value="EV0001")
-
-
-def next_patch(package: PackageCopy) -> str:
-    major, minor, patch = open_package(package.root).version.split(".")
-    return f"{major}.{minor}.{int(patch) + 1}"
-
-
-def bump(package: PackageCopy, version: str) -> None:
-    path = package.root / "datapackage.json"
-    descriptor = json.loads(path.read_text(encoding="utf-8"))
-    descriptor["version"] = version
-    path.write_text(json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
 def test_diff_lists_rows_and_schema_changes(released, capsys) -> None:
