@@ -113,7 +113,8 @@ def test_cyclic_parent_chain(package: PackageCopy, table: str, key: str, parent_
     parent[parent_key] = child[key]
     package.write_rows(table, rows)
     problems = find(package.validate(), "cycle", file=f"data/{table}.csv", column=parent_key)
-    assert problems and child[key] in problems[0].message and parent[key] in problems[0].message
+    assert len(problems) == 1, "one loop, reported once (not once per member)"
+    assert child[key] in problems[0].message and parent[key] in problems[0].message
     assert problems[0].line in {package.line_of(table, rows.index(child)), package.line_of(table, rows.index(parent))}
 
 
@@ -259,13 +260,20 @@ def test_name_not_in_any_source(package: PackageCopy) -> None:
     assert_reported(package.validate(), "attested", file="data/actors.csv", line=line, column="name_ar")
 
 
-def test_coordinates_outside_their_country(package: PackageCopy) -> None:
-    row = _row_with(package, "locations", "latitude")
+# Iraq's box in countries.csv: latitude 29 to 38, longitude 38 to 49; its edges count as inside
+@pytest.mark.parametrize(("latitude", "longitude", "outside"), [
+    ("-33.9", "151.2", True), ("33.3", "50.5", True), ("33.3", "37.99", True), ("38.01", "44.0", True),
+    ("28.99", "44.0", True), ("38.0", "49.0", False), ("29.0", "38.0", False), ("33.3", "44.4", False),
+])
+def test_coordinates_outside_their_country(package: PackageCopy, latitude: str, longitude: str, outside: bool) -> None:
     rows = package.rows("locations")
-    rows[row]["latitude"], rows[row]["longitude"] = "-33.9", "151.2"
+    row = next(i for i, r in enumerate(rows) if r["latitude"] and r["country_code"] == "IRQ")
+    rows[row]["latitude"], rows[row]["longitude"] = latitude, longitude
     package.write_rows("locations", rows)
-    assert_reported(package.validate(), "outside-country", file="data/locations.csv", line=package.line_of("locations", row),
-                    column="latitude")
+    problems = find(package.validate(), "outside-country")
+    assert [(p.file, p.line, p.column, p.value) for p in problems] == (
+        [("data/locations.csv", package.line_of("locations", row), "latitude", f"{float(latitude)},{float(longitude)}")]
+        if outside else [])
 
 
 def test_coordinates_without_basis(package: PackageCopy) -> None:
@@ -387,6 +395,7 @@ def test_schema_field_that_is_not_an_object(package: PackageCopy, field) -> None
     ("events", "fatalities", "minimum", 0.5),
     ("events", "date_start", "minimum", "2000-02-30"),
     ("events", "date_start", "maximum", 2099),
+    ("events", "date_start", "minimum", "20000101"),  # Python's date.fromisoformat accepts it; Table Schema does not
     ("events", "status", "enum", "occurred"),
     ("events", "status", "enum", []),
     ("events", "fatalities", "enum", ["1"]),
@@ -442,6 +451,27 @@ def test_schema_with_categories_is_refused(package: PackageCopy) -> None:
     assert_reported(package.validate(), "schema", file="schemas/events.schema.json", column="status")
 
 
+def test_an_allowed_value_that_breaks_a_text_rule_is_still_reported(package: PackageCopy) -> None:
+    """Enum columns check each allowed value once, not every row: an allowed value can still fail a rule."""
+    allowed = json.loads((package.root / "schemas" / "events.schema.json").read_text(encoding="utf-8"))
+    status = next(f for f in allowed["fields"] if f["name"] == "status")["constraints"]["enum"]
+    package.set_constraints("events", "status", enum=[*status, "=cmd"])
+    line = package.set_cell("events", 3, "status", "=cmd")
+    problems = package.validate()
+    assert [(p.line, p.column, p.value, p.rule) for p in problems] == [(line, "status", "=cmd", "formula-prefix")]
+
+
+@pytest.mark.parametrize("field", ["subdivision_code", "geo_precision"])  # a pattern column, an enum column
+def test_unique_on_an_optional_column_counts_repeated_values_not_repeated_nulls(package: PackageCopy, field: str) -> None:
+    package.set_constraints("locations", field, unique=True)
+    values = [row[field] for row in package.rows("locations")]
+    repeated = {package.line_of("locations", i) for i, v in enumerate(values) if v and values.count(v) > 1}
+    assert repeated and values.count("") > 1
+    problems = package.validate()
+    assert {p.line for p in problems} == repeated
+    assert {(p.column, p.rule) for p in problems} == {(field, "unique")}
+
+
 def test_every_problem_is_listed_not_just_the_first(package: PackageCopy) -> None:
     package.set_cell("events", 0, "status", "bogus")
     package.set_cell("actors", 0, "actor_type", "bogus")
@@ -480,9 +510,27 @@ def test_any_key_order_in_the_descriptor_and_schemas_passes(package: PackageCopy
     assert package.validate() == []
 
 
-def test_source_file_without_a_row(package: PackageCopy) -> None:
-    (package.root / "data" / "sources" / "005_0000000000000000.txt").write_text("نص", encoding="utf-8")
-    assert_reported(package.validate(), "source-unlisted", file="data/sources/005_0000000000000000.txt")
+@pytest.mark.parametrize("name", ["005_0000000000000000.txt", "notes.md", "README"])
+def test_source_file_without_a_row(package: PackageCopy, name: str) -> None:
+    (package.root / "data" / "sources" / name).write_text("نص", encoding="utf-8")
+    problems = package.validate()
+    assert [(p.file, p.rule) for p in problems] == [(f"data/sources/{name}", "source-unlisted")]
+
+
+def test_span_of_an_unknown_source_is_the_foreign_key_rule_s_to_report(package: PackageCopy) -> None:
+    line = package.set_cell("claims", 0, "source_id", "009_0000000000000000")
+    problems = package.validate()
+    assert_reported(problems, "foreign-key", file="data/claims.csv", line=line, column="source_id")
+    assert not find(problems, "span-unchecked"), problems
+
+
+def test_inverted_offsets_are_reported_once_not_also_as_a_wrong_quote(package: PackageCopy) -> None:
+    rows = package.rows("claims")
+    row = next(i for i, r in enumerate(rows) if int(r["char_start"]) > 0)
+    rows[row]["char_start"], rows[row]["char_end"] = rows[row]["char_end"], rows[row]["char_start"]
+    package.write_rows("claims", rows)
+    problems = package.validate()
+    assert [(p.line, p.column, p.rule) for p in problems] == [(package.line_of("claims", row), "char_end", "offsets")]
 
 
 def test_schema_field_without_a_type_is_refused(package: PackageCopy) -> None:

@@ -177,6 +177,16 @@ def test_huge_cell(package: PackageCopy, table: str, column: str, value: str, ru
     assert problems and len(problems[0].value) < 200  # the report shows the start of the value, not 10 MB
 
 
+@pytest.mark.parametrize(("value", "too_long"), [
+    ("x" * 32_767, False), ("\u00e9" * 32_767, False), ("x" * 32_768, True), ("\u00e9" * 32_768, True),
+])
+def test_cell_size_limit_counts_characters(package: PackageCopy, value: str, too_long: bool) -> None:
+    """The limit is a spreadsheet cell's, 32,767 characters (not bytes: é takes two)."""
+    line = package.set_cell("events", 0, "summary_en", value)
+    problems = package.validate()
+    assert [(p.line, p.column, p.rule) for p in problems] == ([(line, "summary_en", "cell-size")] if too_long else [])
+
+
 @pytest.mark.parametrize("path", ["../outside.schema.json", "schemas/../../outside.schema.json", "/etc/passwd"])
 def test_schema_path_outside_the_package(package: PackageCopy, path: str) -> None:
     descriptor_file = package.root / "datapackage.json"
@@ -241,6 +251,20 @@ def test_crlf_inside_a_quoted_field_only(package: PackageCopy) -> None:
     assert_reported(problems, "control-character", file="data/claim_links.csv", line=5, column="note_en")
 
 
+def test_a_blank_line_is_a_record_of_empty_fields(package: PackageCopy) -> None:
+    """A blank line between rows is read as a row with every cell empty, reported on its own line; the rows
+    after it keep their line numbers and are still checked."""
+    bad = package.set_cell("claim_links", 5, "relation", "bogus")
+    path = package.csv("claim_links")
+    lines = path.read_text(encoding="utf-8").split("\n")
+    lines.insert(3, "")  # between the second and third data rows: line 4
+    path.write_text("\n".join(lines), encoding="utf-8")
+    problems = package.validate()
+    assert {(p.line, p.column, p.rule) for p in problems if p.file == "data/claim_links.csv"} == {
+        (4, "claim_id", "required"), (4, "other_claim_id", "required"), (4, "relation", "required"),
+        (bad + 1, "relation", "enum")}
+
+
 def test_csv_writer_quoting_every_field_turns_nulls_into_empty_strings(package: PackageCopy) -> None:
     """Empty field = null; a quoted empty field "" is an empty string, which no column accepts."""
     for table in ("sources", "events"):
@@ -255,3 +279,5 @@ def test_csv_writer_quoting_every_field_turns_nulls_into_empty_strings(package: 
     problems = package.validate()
     assert_reported(problems, "empty-string", file="data/sources.csv", line=text_row + 2, column="headline_ar")
     assert_reported(problems, "type", file="data/events.csv", line=date_row + 2, column="date_start")
+    # headline_ar must occur in an article, but the empty string is the empty-string rule's to report
+    assert not find(problems, "attested", file="data/sources.csv", line=text_row + 2)

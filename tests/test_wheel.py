@@ -43,14 +43,16 @@ def test_wheel_installs_and_loads_every_table(tmp_path: Path) -> None:
     # a file changed after installation is refused, not read
     tampered = bundled / "parquet" / "events.parquet"
     tampered.write_bytes(tampered.read_bytes()[:-9] + b"x" + tampered.read_bytes()[-8:])
-    result = subprocess.run([python, "-c", "import coalition_data as c; c.load('events')"],
-                            capture_output=True, text=True, cwd=tmp_path, check=False)
-    assert result.returncode != 0
-    assert "changed after installation" in result.stderr and "events.parquet" in result.stderr
+    for call in ("c.load('events')", "c.scan('events').collect()", "c.load_all()"):
+        result = subprocess.run([python, "-c", f"import coalition_data as c; {call}"],
+                                capture_output=True, text=True, cwd=tmp_path, check=False)
+        assert result.returncode != 0, call
+        assert "changed after installation" in result.stderr and "events.parquet" in result.stderr, call
 
     # a Parquet file deleted after installation is refused too, not silently replaced by the CSV
     (bundled / "parquet" / "actors.parquet").unlink()
-    result = subprocess.run([python, "-c", "import coalition_data as c; c.load('actors')"],
-                            capture_output=True, text=True, cwd=tmp_path, check=False)
-    assert result.returncode != 0
-    assert "missing from the installed package" in result.stderr and "actors.parquet" in result.stderr
+    for call in ("c.load('actors')", "c.scan('actors').collect()"):
+        result = subprocess.run([python, "-c", f"import coalition_data as c; {call}"],
+                                capture_output=True, text=True, cwd=tmp_path, check=False)
+        assert result.returncode != 0, call
+        assert "missing from the installed package" in result.stderr and "actors.parquet" in result.stderr, call
