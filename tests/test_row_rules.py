@@ -151,6 +151,9 @@ def test_speech_and_speaker_agree(speech: str, actor: str | None, bad: bool) -> 
     ([("CL0001", "CL0002"), ("CL0003", "CL0001"), ("CL0002", "CL0001")], (3, "CL0003")),
     ([("CL0001", "CL0002"), ("CL0001", "CL0002")], None),  # a duplicate key is the unique check's to report
     ([("CL0002", "CL0001"), (None, "CL0003")], None),  # a missing key is the required check's to report
+    ([("CL0001", "CL0003"), (None, "CL0002"), ("CL0002", "CL0001")], None),
+    ([("CL0003", "CL0001"), (None, "CL0002"), ("CL0001", "CL0003")], (2, "CL0003")),  # the others still in order
+    ([("CL0001", "CL0001"), ("CL0004", "CL0001"), (None, "CL0001"), ("CL0002", "CL0001")], (3, "CL0004")),
 ])
 def test_rows_sorted_by_primary_key(keys: list[tuple[str | None, str]], first_out_of_place: tuple[int, str] | None) -> None:
     parsed = _parsed("claim_links", {"claim_id": [k[0] for k in keys], "other_claim_id": [k[1] for k in keys]},

@@ -97,11 +97,16 @@ def test_duplicate_composite_key(package: PackageCopy) -> None:
                     column="event_id, claim_id")
 
 
-def test_rows_out_of_order(package: PackageCopy) -> None:
+@pytest.mark.parametrize("missing_key", [False, True])
+def test_rows_out_of_order(package: PackageCopy, missing_key: bool) -> None:
     rows = package.rows("events")
     rows[0], rows[1] = rows[1], rows[0]
+    if missing_key:  # reported as missing, and the rows around it are still checked for order
+        rows[5]["event_id"] = ""
     package.write_rows("events", rows)
-    assert_reported(package.validate(), "sort-order", file="data/events.csv", line=2, column="event_id")
+    problems = package.validate()
+    assert_reported(problems, "sort-order", file="data/events.csv", line=2, column="event_id", value=rows[0]["event_id"])
+    assert bool(find(problems, "required", file="data/events.csv", line=7, column="event_id")) is missing_key
 
 
 @pytest.mark.parametrize(("table", "key", "parent_key"), [("actors", "actor_id", "parent_actor_id"),

@@ -224,6 +224,20 @@ def test_a_last_line_polars_misreads_is_reported_though_it_writes_back_as_long(
     assert_reported(package.validate(), rule, file="data/events.csv", line=len(lines))
 
 
+@pytest.mark.parametrize(("chunks", "same"), [
+    ([b"a,b\n", b"1,2\n"], True), ([b"a,b\n1,2\n"], True), ([b"a,b\n"], False), ([b"a,b\n", b"1,2"], False),
+    ([b"a,b\n", b"1,2\n", b"\n"], False), ([b"a,c\n", b"1,2\n"], False), ([b"a,b\n", b"1,3\n"], False),
+])
+def test_the_write_back_must_equal_the_file_to_its_last_byte(chunks: list[bytes], same: bool) -> None:
+    """A write-back that stops short of the file (or runs past it) is not the same bytes, even if it matches so far."""
+    from coalition_data.validation.csv_reading import _SameBytes
+
+    written = _SameBytes(b"a,b\n1,2\n")
+    for chunk in chunks:
+        written.write(chunk)
+    assert written.same() is same
+
+
 def test_a_misread_early_in_a_file_written_back_in_several_chunks_is_reported(package: PackageCopy) -> None:
     """Polars writes a large table back in several chunks: a difference in the first one must count even when
     the last one matches. Two rows short of a field (+1 byte each) and a needlessly quoted ID (-2) keep the

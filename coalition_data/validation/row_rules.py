@@ -110,18 +110,20 @@ def check_self_link(parsed: ParsedTable) -> None:
 
 
 def check_sorted(parsed: ParsedTable) -> None:
-    """Rows sorted by primary key keep diffs reviewable."""
+    """Rows sorted by primary key keep diffs reviewable. A row without its key is the required rule's to
+    report; the rows around it must still be in order."""
     key = parsed.table.primary_key
-    frame = parsed.frame
-    if not key or frame.height < 2 or any(frame[c].null_count() for c in key):
+    if not key:
         return
-    if not frame.select((~follows_previous(key, strictly=False)).any()).item():
+    keys = parsed.frame.select(key).with_row_index("_row")
+    if any(keys[c].null_count() for c in key):
+        keys = keys.drop_nulls(key)
+    if keys.height < 2 or not keys.select((~follows_previous(key, strictly=False)).any()).item():
         return  # each row's key is at or after the one before: sorted, and no sort needed to prove it
-    ordered = frame.select(key).with_row_index("_row").sort(key, maintain_order=True)["_row"]
-    out_of_place = (ordered != pl.Series(range(frame.height))).arg_true()
+    out_of_place = (keys.sort(key, maintain_order=True)["_row"] != keys["_row"]).arg_true()
     if out_of_place.len():
-        first = out_of_place[0]
-        parsed.problem(first, key[0], frame[key[0]][first], "sort-order",
+        row = keys["_row"][out_of_place[0]]
+        parsed.problem(row, key[0], keys[key[0]][out_of_place[0]], "sort-order",
                        f"rows are not sorted by the primary key ({', '.join(key)}); first row out of place")
 
 
