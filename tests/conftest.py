@@ -92,6 +92,10 @@ class PackageCopy:
         major, minor, patch = open_package(self.root).version.split(".")
         return f"{major}.{minor}.{int(patch) + 1}"
 
+    def next_minor(self) -> str:
+        major, minor, _ = open_package(self.root).version.split(".")
+        return f"{major}.{int(minor) + 1}.0"
+
     def validate(self) -> list[Problem]:
         return validate(self.root)
 
