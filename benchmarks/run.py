@@ -26,6 +26,7 @@ import argparse
 import json
 import os
 import platform
+import random
 import shutil
 import signal
 import statistics
@@ -78,17 +79,21 @@ def measure(command: list[str], runs: int, timeout: float | None = None, warmup:
     return {"wall_s": statistics.median(walls), "peak_mib": statistics.median(peaks)}
 
 
-# Loading takes a fraction of a second, so one slow moment of the machine moves a median of five:
-# the loader commands get three times the rounds.
-LOADER_ROUNDS = 3
+# Loading takes a fraction of a second, and our import and load add about 10 ms to it, so one slow
+# moment of the machine moves a median of five: the loader commands get six times the rounds.
+LOADER_ROUNDS = 6
 
 
 def measure_alternating(commands: list[list[str]], runs: int) -> list[dict[str, float]]:
-    """``measure`` for commands compared with each other, run in turn (A B C A B C ...) so that a slow
-    spell of the machine falls on all of them rather than on whichever happened to be running."""
-    rounds = [[measure(command, 1) for command in commands] for _ in range(runs)]
-    return [{key: statistics.median(r[i][key] for r in rounds) for key in ("wall_s", "peak_mib")}
-            for i in range(len(commands))]
+    """``measure`` for commands compared with each other, run in turn, in a new order each round (seeded),
+    so that a slow spell of the machine, or a command's position in the round, falls on all of them."""
+    order = random.Random(1)
+    results: list[list[dict[str, float]]] = [[] for _ in commands]
+    for _ in range(runs):
+        for i in order.sample(range(len(commands)), len(commands)):
+            results[i].append(measure(commands[i], 1))
+    return [{key: statistics.median(r[key] for r in runs_of) for key in ("wall_s", "peak_mib")}
+            for runs_of in results]
 
 
 def python(code: str) -> list[str]:
