@@ -109,6 +109,19 @@ def test_only_advisers_is_recorded_against_the_troop_count() -> None:
     assert "frames-differently" in relations
 
 
+def test_claims_that_disagree_support_a_common_event() -> None:
+    """CURATION.md: when sources differ, each side is its own claim and both claims support the same event."""
+    events = load("event_claims").group_by("claim_id").agg("event_id")
+    disagreements = load("claim_links").filter(pl.col("relation").is_in(["contradicts", "frames-differently"]))
+    assert disagreements.height >= 10
+    pairs = (disagreements.join(events, on="claim_id")
+             .join(events.rename({"claim_id": "other_claim_id", "event_id": "other_events"}), on="other_claim_id"))
+    assert pairs.height == disagreements.height, "every linked claim supports some event"
+    apart = [(a, b) for a, b, mine, theirs in pairs.select("claim_id", "other_claim_id", "event_id", "other_events").iter_rows()
+             if not set(mine) & set(theirs)]
+    assert apart == []
+
+
 def test_fulfilled_commitments_and_inappropriate_timing_are_both_claims() -> None:
     fulfilled = load("claims").filter(pl.col("quote_ar").str.contains("التزامات", literal=True))
     timing = load("claims").filter(pl.col("quote_ar").str.contains("غير مناسب", literal=True))
