@@ -415,10 +415,7 @@ def test_schema_field_that_is_not_an_object(package: PackageCopy, field) -> None
     ("events", "title_en", "maxLength", 200),  # a real Table Schema constraint, but validate would not enforce it
 ])
 def test_a_constraint_validate_cannot_enforce_is_refused(package: PackageCopy, schema_file, field, key, value) -> None:
-    path = package.root / "schemas" / f"{schema_file}.schema.json"
-    schema = json.loads(path.read_text(encoding="utf-8"))
-    next(f for f in schema["fields"] if f["name"] == field).setdefault("constraints", {})[key] = value
-    path.write_text(json.dumps(schema), encoding="utf-8")
+    package.set_constraints(schema_file, field, **{key: value})
     problems = package.validate()
     assert_reported(problems, "schema", file=f"schemas/{schema_file}.schema.json", column=field)
 
