@@ -251,7 +251,7 @@ def main(argv: list[str] | None = None) -> None:
             python(f"import coalition_data; coalition_data.load_all(path={str(root)!r})"),
         ], LOADER_ROUNDS * args.runs)
         row(results, size, rows, "polars read_parquet(events)", polars_one, None)
-        row(results, size, rows, "coalition_data.load('events')", ours_one, polars_one)
+        row(results, size, rows, LOAD_ONE, ours_one, polars_one)
         row(results, size, rows, "polars read_parquet(every table)", polars_all, None)
         row(results, size, rows, "coalition_data.load_all()", ours_all, polars_all)
 
@@ -295,7 +295,35 @@ def markdown(report: dict) -> str:
         wall = f"{r['wall_s']:.2f}" + (" est." if r["estimated"] else "")
         peak = f"{r['peak_mib']:,.0f}" if r["peak_mib"] else "–"
         lines.append(f"| {r['size']} | {r['rows']:,} | {r['command']} | {wall} | {peak} | {ratio} |")
-    return "\n".join(lines)
+    return "\n".join(lines + ["", *targets(report["results"])])
+
+
+LOAD_ONE = "coalition_data.load('events')"
+
+
+def targets(results: list[dict]) -> list[str]:
+    """The figures issue #5 sets targets for, computed from the results (so no prose copies them by hand)."""
+    def of(command: str) -> list[dict]:
+        return [r for r in results if r["command"] == command]
+
+    def spread(command: str) -> str:
+        ratios = [r["ratio"] for r in of(command)]
+        return f"{min(ratios):.2f}-{max(ratios):.2f}×"
+
+    ours, theirs = of("coalition-data validate"), of("frictionless validate")  # by size, smallest first
+    last, before = ours[-1], ours[-2]
+    friction = theirs[-1]
+    return [
+        f"- `load('events')` against `pl.read_parquet`: {spread(LOAD_ONE)} (target ≤ 1.10)",
+        f"- `load_all()` against reading every file with Polars: {spread('coalition_data.load_all()')} (target ≤ 1.15)",
+        f"- validate in process against the same checks in plain Polars: {spread('validate() (in process)')} (target ≤ 3)",
+        (f"- scaling, {before['size']} → {last['size']}: {last['wall_s'] / before['wall_s']:.1f}× the time for "
+        f"{last['rows'] / before['rows']:.0f}× the rows (target ≤ 12×)"),
+        f"- peak memory of validate at {last['size']}: {last['peak_mib']:,.0f} MiB (target < 2,048)",
+        (f"- against frictionless at {last['size']}: {last['speedup']:.1f}× faster (target ≥ 100×); frictionless "
+        f"{friction['wall_s']:,.0f} s{' (estimated)' if friction['estimated'] else ''}, "
+        f"{friction['rows_per_s']:,} rows/s; validate {last['wall_s']:.1f} s, {last['rows_per_s']:,} rows/s"),
+    ]
 
 
 if __name__ == "__main__":

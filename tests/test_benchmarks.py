@@ -47,3 +47,16 @@ def test_the_readme_shows_the_latest_benchmark_results() -> None:
 
     report = json.loads((REPO / "benchmarks" / "results.json").read_text(encoding="utf-8"))
     assert markdown(report) in (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def test_phases_reports_where_validate_spends_its_time() -> None:
+    """Run apart: it wraps validate's functions for the rest of its process."""
+    import subprocess
+
+    result = subprocess.run([sys.executable, str(REPO / "benchmarks" / "phases.py"), str(REPO)],
+                            capture_output=True, text=True, check=True)
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("validate: ") and lines[0].endswith(" s, 0 problem(s)")
+    phases = {line.split()[0]: float(line.split()[1]) for line in lines[1:]}
+    assert {"read_table", "_read_canonical", "check_spans", "check_attested", "check_foreign_keys"} <= set(phases)
+    assert phases["_read_canonical"] <= phases["read_table"] <= float(lines[0].split()[1])
