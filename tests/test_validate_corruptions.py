@@ -265,6 +265,29 @@ def test_name_not_in_any_source(package: PackageCopy) -> None:
     assert_reported(package.validate(), "attested", file="data/actors.csv", line=line, column="name_ar")
 
 
+@pytest.mark.parametrize("column", ["headline_ar", "outlet_ar", "syndication_ar"])
+def test_what_a_source_prints_must_be_in_its_own_article(package: PackageCopy, column: str) -> None:
+    """002's own headline, outlet and credit line occur in 002, not in 001: on 001's row each is reported."""
+    rows = package.rows("sources")
+    printed, other = _first_row(package, "sources", source_id="002_8cb95a9eb40e0622"), _row_with(package, "sources", "headline_ar")
+    assert (package.root / rows[printed]["path"]).read_text(encoding="utf-8").count(rows[printed][column]) >= 1
+    assert rows[printed][column] not in (package.root / rows[other]["path"]).read_text(encoding="utf-8")
+    line = package.set_cell("sources", other, column, rows[printed][column])
+    problems = package.validate()
+    assert_reported(problems, "attested", file="data/sources.csv", line=line, column=column)
+    assert [(p.line, p.column) for p in find(problems, "attested")] == [(line, column)]
+    assert rows[other]["path"] in find(problems, "attested")[0].message
+
+
+def test_an_unreadable_article_is_not_also_said_to_lack_its_headline(package: PackageCopy) -> None:
+    row = _row_with(package, "sources", "headline_ar")
+    path = package.root / package.rows("sources")[row]["path"]
+    path.write_bytes(path.read_bytes() + b"\xff")
+    problems = package.validate()
+    assert_reported(problems, "encoding", file="data/sources.csv", line=package.line_of("sources", row), column="path")
+    assert not find(problems, "attested", file="data/sources.csv")
+
+
 # Iraq's box in countries.csv: latitude 29 to 38, longitude 38 to 49; its edges count as inside
 @pytest.mark.parametrize(("latitude", "longitude", "outside"), [
     ("-33.9", "151.2", True), ("33.3", "50.5", True), ("33.3", "37.99", True), ("38.01", "44.0", True),

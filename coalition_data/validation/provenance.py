@@ -24,10 +24,12 @@ _SPANS_PER_PASS = 250_000
 
 class Articles(NamedTuple):
     """The source texts that could be read, as one Polars column converted from the files' bytes (no Python
-    string is made for an article until its spans are checked), and each source_id's position in it."""
+    string is made for an article until its spans are checked), each source_id's position in it, and the
+    ``sources`` row of each text."""
 
     positions: dict[str, int]
     texts: pl.Series
+    rows: list[int]
 
     def text(self, source_id: str) -> str | None:
         position = self.positions.get(source_id)
@@ -38,9 +40,10 @@ def read_sources(tables: dict[str, ParsedTable], root: Path) -> Articles:
     """Check each source file against its row; return the texts that could be read."""
     parsed = tables.get("sources")
     positions: dict[str, int] = {}
+    rows: list[int] = []
     chunks = [pl.Series([], dtype=pl.String)]
     if parsed is None or parsed.frame is None:
-        return Articles(positions, chunks[0])
+        return Articles(positions, chunks[0], rows)
     batch: list[_SourceFile] = []
     columns = ["source_id", "path", "sha256", "bytes", "chars"]
     for row, (source_id, path, sha256, size, chars) in enumerate(parsed.frame.select(columns).iter_rows()):
@@ -62,9 +65,9 @@ def read_sources(tables: dict[str, ParsedTable], root: Path) -> Articles:
             parsed.problem(row, "bytes", size, "source-size", f"the file has {len(raw)} bytes")
         batch.append(_SourceFile(row, source_id, path, chars, raw))
         if len(batch) == _FILES_PER_PASS:
-            chunks.append(_texts(batch, parsed, positions, sum(map(len, chunks))))
+            chunks.append(_texts(batch, parsed, positions, rows, sum(map(len, chunks))))
             batch = []
-    chunks.append(_texts(batch, parsed, positions, sum(map(len, chunks))))
+    chunks.append(_texts(batch, parsed, positions, rows, sum(map(len, chunks))))
     listed = {p for p in parsed.frame["path"].drop_nulls()}
     folder = root / "data" / "sources"
     for file in sorted(folder.glob("*")) if folder.is_dir() else []:
@@ -72,7 +75,7 @@ def read_sources(tables: dict[str, ParsedTable], root: Path) -> Articles:
         if relative not in listed:
             parsed.problems.append(Problem(relative, None, None, None, "source-unlisted",
                                            "a file under data/sources/ has no row in sources: describe it or remove it"))
-    return Articles(positions, pl.concat(chunks, rechunk=False))
+    return Articles(positions, pl.concat(chunks, rechunk=False), rows)
 
 
 class _SourceFile(NamedTuple):
@@ -83,9 +86,10 @@ class _SourceFile(NamedTuple):
     raw: bytes
 
 
-def _texts(batch: list[_SourceFile], parsed: ParsedTable, positions: dict[str, int], first: int) -> pl.Series:
-    """The batch's files that are UTF-8, as text; each one's source_id is noted at its position (counted from
-    ``first``). A file that is not UTF-8, or not as long as its row says, is reported."""
+def _texts(batch: list[_SourceFile], parsed: ParsedTable, positions: dict[str, int], rows: list[int],
+           first: int) -> pl.Series:
+    """The batch's files that are UTF-8, as text; each one's source_id and row are noted at its position (counted
+    from ``first``). A file that is not UTF-8, or not as long as its row says, is reported."""
     try:
         texts = pl.Series([file.raw for file in batch], dtype=pl.Binary).cast(pl.String)
     except pl.exceptions.ComputeError:  # some file is not UTF-8: Python's decoder says which, and where
@@ -101,6 +105,7 @@ def _texts(batch: list[_SourceFile], parsed: ParsedTable, positions: dict[str, i
         if file.chars is not None and length != file.chars:
             parsed.problem(file.row, "chars", file.chars, "source-size", f"the text has {length} characters")
         positions[file.source_id] = position
+        rows.append(file.row)
     return texts
 
 
@@ -181,22 +186,40 @@ def _first_difference(quote: str, actual: str) -> str:
 
 
 def check_attested(tables: dict[str, ParsedTable], articles: Articles) -> None:
-    """Fields marked x-attested (names, headlines as printed) occur verbatim in some source text."""
+    """Fields marked x-attested occur verbatim in a source text: names in some article, and what a ``sources``
+    row says its own article prints (headline, outlet, credit line) in that article."""
     if articles.texts.is_empty():
         return
-    wanted = []
+    anywhere = []
     for parsed in tables.values():
         if parsed.frame is not None:
-            wanted += [(parsed, spec["name"]) for spec in parsed.table.fields if spec.get("x-attested")]
-    if not wanted:
+            names = [spec["name"] for spec in parsed.table.fields if spec.get("x-attested")]
+            if parsed.table.name == "sources":
+                _check_in_own_article(parsed, names, articles)
+            else:
+                anywhere += [(parsed, name) for name in names]
+    if not anywhere:
         return
     # An empty string trivially occurs (the empty-string rule reports it); as a pattern it would match inside letters.
-    distinct = pl.concat([parsed.frame[name] for parsed, name in wanted]).drop_nulls().unique()
+    distinct = pl.concat([parsed.frame[name] for parsed, name in anywhere]).drop_nulls().unique()
     found = pl.concat([_occurring(distinct.filter(distinct != ""), articles.texts), pl.Series([""])])
-    for parsed, name in wanted:
+    for parsed, name in anywhere:
         values = parsed.frame[name]
         for row in (values.is_not_null() & ~values.is_in(found.implode())).arg_true().to_list():
             parsed.problem(row, name, values[row], "attested", "this text does not occur verbatim in any source article")
+
+
+def _check_in_own_article(sources: ParsedTable, names: list[str], articles: Articles) -> None:
+    """Each text beside its own row's values (gathering the texts instead would copy them all). A row whose
+    article could not be read is left out: read_sources has reported why."""
+    rows = pl.Series(articles.rows, dtype=pl.UInt32)
+    for name in names:
+        values = sources.frame[name].gather(rows)
+        absent = (values != "") & ~articles.texts.str.contains(values, literal=True)  # null: nothing to check
+        for index in absent.fill_null(False).arg_true().to_list():
+            row = articles.rows[index]
+            sources.problem(row, name, values[index], "attested",
+                            f"this text does not occur verbatim in the source's own article ({sources.frame['path'][row]})")
 
 
 def _occurring(values: pl.Series, texts: pl.Series, batch: int = 200) -> pl.Series:
