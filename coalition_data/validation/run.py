@@ -43,13 +43,11 @@ def validate(path: str | Path | None = None, *, frictionless_rows: bool = False)
                 rule(parsed)
             parsed.frame = parsed.frame.select(_needed_later(table))
         tables[name] = parsed
-    for rule in integrity.ALL:
-        rule(tables)
     articles = provenance.read_sources(tables, root)
-    with ThreadPoolExecutor(1) as pool:  # the name search runs in Polars, free of the GIL the span loop holds
-        names = pool.submit(provenance.check_attested, tables, articles)
+    with ThreadPoolExecutor(1) as pool:  # Polars work, free of the GIL, beside the span loop, which holds it
+        beside = pool.submit(_cross_table_checks, tables, articles)
         provenance.check_spans(tables, articles)
-        names.result()
+        beside.result()
     for parsed in tables.values():
         problems.extend(parsed.problems)
     if not problems:  # compare with the last release only what is itself valid
@@ -57,6 +55,12 @@ def validate(path: str | Path | None = None, *, frictionless_rows: bool = False)
     if frictionless_rows:
         problems.extend(_frictionless_rows(root))
     return sorted(set(problems), key=Problem.sort_key)
+
+
+def _cross_table_checks(tables: dict[str, ParsedTable], articles: provenance.Articles) -> None:
+    for rule in integrity.ALL:
+        rule(tables)
+    provenance.check_attested(tables, articles)
 
 
 def _needed_later(table: Table) -> list[str]:
