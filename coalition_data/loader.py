@@ -52,6 +52,8 @@ def _typed(frame: pl.DataFrame | pl.LazyFrame, table: Table, path: Path) -> pl.D
     names = frame.collect_schema().names()
     if names != list(schema):
         raise PackageError(f"{path}: columns {names} differ from the Table Schema's {list(schema)}")
+    if isinstance(frame, pl.DataFrame) and frame.schema == schema:  # as our Parquet writer stores them
+        return frame
     return frame.cast(dict(schema))
 
 
