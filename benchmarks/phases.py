@@ -4,7 +4,8 @@
 
 Wraps the functions ``coalition_data.validation.run.validate`` calls, runs it once and prints the
 seconds spent in each, longest first. Phases nest (``read_table`` holds ``_read_canonical``), and the
-span comparison and the name search run side by side, so the phases add up to more than the total.
+span comparison runs beside the cross-table rules and the name search (``check_attested``, which also
+checks what each source prints against its own article), so the phases add up to more than the total.
 """
 
 from __future__ import annotations

@@ -211,7 +211,8 @@ def check_attested(tables: dict[str, ParsedTable], articles: Articles) -> None:
 
 def _check_in_own_article(sources: ParsedTable, names: list[str], articles: Articles) -> None:
     """Each text beside its own row's values (gathering the texts instead would copy them all). A row whose
-    article could not be read is left out: read_sources has reported why."""
+    article was not read (no source_id or path, or a file missing or not UTF-8) is left out: other rules report
+    why."""
     rows = pl.Series(articles.rows, dtype=pl.UInt32)
     for name in names:
         values = sources.frame[name].gather(rows)
