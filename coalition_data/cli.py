@@ -13,17 +13,26 @@ from pathlib import Path
 from coalition_data.package import PackageError
 
 
-def _missing_extra(command: str, exc: ImportError) -> int:
-    print(f"coalition-data {command} needs the validation extra: pip install 'coalition-data[validate]' ({exc})",
-          file=sys.stderr)
+VALIDATE_EXTRA = ("frictionless", "pandera", "pyarrow")
+
+
+def _missing_extra(command: str, modules: Sequence[str] = VALIDATE_EXTRA, extra: str = "validate") -> int | None:
+    """Exit code 2 with the extra to install, if a library ``command`` needs is missing; else None."""
+    from importlib.util import find_spec
+
+    missing = [module for module in modules if find_spec(module) is None]
+    if not missing:
+        return None
+    print(f"coalition-data {command} needs the {extra} extra (missing: {', '.join(missing)}): "
+          f"pip install 'coalition-data[{extra}]'", file=sys.stderr)
     return 2
 
 
 def _validate(args: argparse.Namespace) -> int:
-    try:
-        from coalition_data.validation import format_json, format_text, validate
-    except ImportError as exc:
-        return _missing_extra("validate", exc)
+    if (code := _missing_extra("validate")) is not None:
+        return code
+    from coalition_data.validation import format_json, format_text, validate
+
     problems = validate(args.path, frictionless_rows=args.frictionless)
     if args.format == "json":
         print(format_json(problems))
@@ -73,15 +82,15 @@ def _span(args: argparse.Namespace) -> int:
 
 
 def _release(args: argparse.Namespace) -> int:
+    if (code := _missing_extra("release")) is not None:
+        return code
+    from coalition_data.release import ReleaseError, build_release
+
     try:
-        from coalition_data.release import ReleaseError, build_release
-    except ImportError as exc:
-        return _missing_extra("release", exc)
-    try:
-        folder = build_release(args.path, Path(args.outdir))
+        folder = build_release(args.path, Path(args.outdir), force=args.force)
     except ReleaseError as exc:
-        print(exc, file=sys.stderr)
-        return 1
+        print(f"coalition-data: {exc}", file=sys.stderr)
+        return 1 if exc.invalid else 2
     print(f"{folder}\n{folder}.zip")
     return 0
 
@@ -192,6 +201,9 @@ def parser() -> argparse.ArgumentParser:
                     "byte-identical on every rebuild; record the released IDs in releases/<version>.json.",
         epilog="example: coalition-data release dist/")
     release.add_argument("outdir")
+    release.add_argument("--force", action="store_true",
+                         help="replace an earlier release of this package in OUTDIR (recognised by its SHA256SUMS); "
+                              "nothing else is ever replaced")
     release.add_argument("--path", help="package folder (default: the shipped package)")
     release.set_defaults(run=_release)
 
@@ -238,4 +250,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.run(args)
     except PackageError as exc:
         print(f"coalition-data: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # e.g. a folder that cannot be read or written
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"coalition-data: {where}{exc.strerror or exc}", file=sys.stderr)
         return 2

@@ -20,6 +20,7 @@ from coalition_data.package import (
     Table,
     inside,
     open_package,
+    read_bytes,
     read_json,
 )
 
@@ -27,7 +28,7 @@ from coalition_data.package import (
 def _parquet_file(package: Package, name: str, *, installed: bool) -> Path | None:
     """The table's Parquet file, if the package has one. An installed wheel always has them: there a missing
     file is tampering, and reading the CSV instead would skip the installation check."""
-    path = package.root / "parquet" / f"{name}.parquet"
+    path = inside(package.root, f"parquet/{name}.parquet")
     if path.is_file():
         return path
     if installed and package.root.name == BUNDLED:
@@ -37,18 +38,27 @@ def _parquet_file(package: Package, name: str, *, installed: bool) -> Path | Non
 
 def _check_unchanged(package: Package, name: str, path: Path) -> None:
     """The installed package's Parquet files must still be the ones the build wrote."""
-    manifest = read_json(package.root / "parquet" / "datapackage.json")
-    entry = next((r for r in manifest.get("resources", []) if r.get("name") == name), None)
+    manifest = read_json(inside(package.root, "parquet/datapackage.json"))
+    resources = manifest.get("resources") if isinstance(manifest, dict) else None
+    entry = next((r for r in resources if isinstance(r, dict) and r.get("name") == name), None) \
+        if isinstance(resources, list) else None
     if entry is None or "hash" not in entry:
         raise PackageError(f"{path}: not listed with a hash in parquet/datapackage.json")
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = hashlib.sha256(read_bytes(path)).hexdigest()
     if path.stat().st_size != entry.get("bytes") or f"sha256:{digest}" != entry["hash"]:
         raise PackageError(f"{path}: the file was changed after installation (its SHA-256 no longer matches "
                            "parquet/datapackage.json); reinstall coalition-data")
 
 
+def _schema(table: Table) -> pl.Schema:
+    try:
+        return polars_schema(table.schema)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise PackageError(f"table {table.name!r}: its Table Schema cannot be read as column types: {exc}") from None
+
+
 def _typed(frame: pl.DataFrame | pl.LazyFrame, table: Table, path: Path) -> pl.DataFrame | pl.LazyFrame:
-    schema = polars_schema(table.schema)
+    schema = _schema(table)
     names = frame.collect_schema().names()
     if names != list(schema):
         raise PackageError(f"{path}: columns {names} differ from the Table Schema's {list(schema)}")
@@ -61,9 +71,10 @@ def load_csv(table: Table) -> pl.DataFrame:
     """Read one table's CSV with the dtypes of its Table Schema."""
     if not table.path.is_file():
         raise PackageError(f"table {table.name!r}: file {table.path} not found")
+    schema = _schema(table)
     try:
-        return pl.read_csv(table.path, schema=polars_schema(table.schema), encoding="utf8")
-    except pl.exceptions.PolarsError as exc:
+        return pl.read_csv(table.path, schema=schema, encoding="utf8")
+    except (pl.exceptions.PolarsError, OSError) as exc:
         raise PackageError(f"{table.path}: does not match its Table Schema "
                            f"(run `coalition-data validate` for every problem): {_first_line(exc)}") from None
 
@@ -96,10 +107,13 @@ def scan(name: str, *, path: str | Path | None = None, version: str | None = Non
     if parquet is not None:
         if path is None:
             _check_unchanged(package, name, parquet)
-        return _typed(pl.scan_parquet(parquet), table, parquet)
+        try:
+            return _typed(pl.scan_parquet(parquet), table, parquet)
+        except (pl.exceptions.PolarsError, OSError) as exc:
+            raise PackageError(f"{parquet}: does not match its Table Schema: {_first_line(exc)}") from None
     if not table.path.is_file():
         raise PackageError(f"table {name!r}: file {table.path} not found")
-    return pl.scan_csv(table.path, schema=polars_schema(table.schema), encoding="utf8")
+    return pl.scan_csv(table.path, schema=_schema(table), encoding="utf8")
 
 
 def load(name: str, *, path: str | Path | None = None, version: str | None = None) -> pl.DataFrame:
@@ -125,7 +139,7 @@ def _read(package: Package, name: str, *, installed: bool) -> pl.DataFrame:
         _check_unchanged(package, name, parquet)
     try:
         return _typed(pl.read_parquet(parquet), table, parquet)
-    except pl.exceptions.PolarsError as exc:
+    except (pl.exceptions.PolarsError, OSError) as exc:
         raise PackageError(f"{parquet}: does not match its Table Schema: {_first_line(exc)}") from None
 
 
@@ -146,12 +160,17 @@ def source_text(source_id: str, *, path: str | Path | None = None) -> str:
     rows = _read(package, "sources", installed=path is None).filter(pl.col("source_id") == source_id)
     if rows.is_empty():
         raise PackageError(f"unknown source_id {source_id!r}")
+    if rows["path"][0] is None:
+        raise PackageError(f"source {source_id}: its row in sources names no file")
     file = inside(package.root, rows["path"][0])
-    try:
-        raw = file.read_bytes()
-    except FileNotFoundError:
-        raise PackageError(f"{file}: the text of source {source_id} is missing") from None
+    if not file.exists():
+        raise PackageError(f"{file}: the text of source {source_id} is missing")
+    raw = read_bytes(file)
     if hashlib.sha256(raw).hexdigest() != rows["sha256"][0]:
         raise PackageError(f"{file}: the text of source {source_id} no longer matches its SHA-256 in sources; "
                            "its claims' offsets would point at the wrong characters")
-    return raw.decode("utf-8")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        raise PackageError(f"{file}:{line}: the text of source {source_id} is not UTF-8 (byte {exc.start})") from None

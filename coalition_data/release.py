@@ -6,60 +6,199 @@ The build is reproducible: the same package gives byte-identical files and zip
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import shutil
+import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
 
-from coalition_data.package import DESCRIPTOR, Package, open_package
+from coalition_data.package import (
+    DESCRIPTOR,
+    NAME,
+    SEMVER,
+    Package,
+    PackageError,
+    member,
+    open_package,
+    read_bytes,
+)
 from coalition_data.parquet import PARQUET_DIR, sha256, write_parquet
-from coalition_data.validation.versions import write_manifest
+from coalition_data.validation.versions import manifest, manifest_text, refuse_rewrite, write_manifest
 
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip can hold; fixed so rebuilds are identical
 COPIED = ("CHANGELOG.md", "LICENSE", "CITATION.cff")
+CHECKSUMS = "SHA256SUMS"
 
 
 class ReleaseError(Exception):
-    """The package cannot be released as it stands."""
+    """The package cannot be released as it stands (``invalid``), or not into that folder."""
+
+    def __init__(self, message: str, *, invalid: bool = False) -> None:
+        super().__init__(message)
+        self.invalid = invalid
 
 
-def build_release(root: str | Path | None, outdir: Path) -> Path:
-    """Validate, then write ``outdir/coalition-data-<version>/`` and its ``.zip``; return the folder."""
+def build_release(root: str | Path | None, outdir: Path, *, force: bool = False) -> Path:
+    """Validate, then write ``outdir/<name>-<version>/`` and its ``.zip``; return the folder.
+
+    Both are built in a temporary folder inside ``outdir`` and renamed into place, so a failure leaves
+    everything as it was. An existing target is replaced only with ``force``, and only when it is an
+    earlier release of this package that its own ``SHA256SUMS`` still describes.
+    """
     from coalition_data.validation import format_text, validate
 
     problems = validate(root)
     if problems:
-        raise ReleaseError(f"refusing to release: validate found {len(problems)} problem(s)\n{format_text(problems)}")
-    package = open_package(root)
+        raise ReleaseError(f"refusing to release: validate found {len(problems)} problem(s)\n{format_text(problems)}",
+                           invalid=True)
+    try:
+        package = open_package(root)
+        record = manifest(package)
+        refuse_rewrite(package, manifest_text(record))
+    except PackageError as exc:
+        raise ReleaseError(f"refusing to release: {exc}") from None
     name = f"{package.descriptor['name']}-{package.version}"
-    folder = outdir / name
-    if folder.exists():
-        shutil.rmtree(folder)
-    folder.mkdir(parents=True)
+    if not (NAME.fullmatch(package.descriptor["name"]) and SEMVER.fullmatch(package.version)):
+        raise ReleaseError(f"refusing to release: {name!r} is not a safe folder name")  # validate says so first
+    outdir = _output_folder(Path(outdir), package.root)
+    folder, archive = outdir / name, outdir / f"{name}.zip"
+    if package.root.is_relative_to(folder):
+        raise ReleaseError(f"{folder}: the package being released is there; release it into another folder")
+    _replaceable(folder, archive, package.descriptor["name"], force=force)
 
-    _copy_tables(package, folder)
-    write_parquet(package, folder / PARQUET_DIR)
-    for extra in COPIED:
-        if (package.root / extra).is_file():
-            shutil.copyfile(package.root / extra, folder / extra)
-    (folder / "README.md").write_text(_readme(package), encoding="utf-8")
-    (folder / DESCRIPTOR).write_text(json.dumps(_descriptor(package, folder), ensure_ascii=False, indent=2) + "\n",
-                                     encoding="utf-8")
-    _write_checksums(folder)
-    _write_zip(folder, outdir / f"{name}.zip")
-    write_manifest(package)
+    build = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=outdir))
+    try:
+        staged = build / name
+        staged.mkdir()
+        _copy_tables(package, staged)
+        write_parquet(package, staged / PARQUET_DIR)
+        for extra in COPIED:
+            if (package.root / extra).exists() or (package.root / extra).is_symlink():
+                (staged / extra).write_bytes(read_bytes(member(package.root, package.root / extra)))
+        (staged / "README.md").write_text(_readme(package), encoding="utf-8")
+        (staged / DESCRIPTOR).write_text(json.dumps(_descriptor(package, staged), ensure_ascii=False, indent=2)
+                                         + "\n", encoding="utf-8")
+        _write_checksums(staged)
+        _write_zip(staged, build / archive.name)
+        _move_into_place(build, staged, folder, archive)
+    finally:
+        shutil.rmtree(build, ignore_errors=True)  # the temporary folder this call made, and only that
+    try:
+        write_manifest(package, record)
+    except (PackageError, OSError) as exc:
+        raise ReleaseError(f"released {folder}, but could not record it in releases/: {exc}") from None
     return folder
 
 
+def _output_folder(outdir: Path, root: Path) -> Path:
+    """``outdir``, created if missing; refused when it is a link, a file, or inside the package."""
+    if outdir.is_symlink():
+        raise ReleaseError(f"{outdir}: the output folder is a symbolic link; give the real folder")
+    if outdir.exists() and not outdir.is_dir():
+        raise ReleaseError(f"{outdir}: the output folder is a file, not a folder")
+    resolved = outdir.resolve()
+    if resolved.is_relative_to(root):
+        raise ReleaseError(f"{outdir}: the output folder is inside the package {root}; write the release elsewhere")
+    try:
+        outdir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ReleaseError(f"{outdir}: cannot create the output folder ({exc.strerror})") from None
+    return resolved
+
+
+def _replaceable(folder: Path, archive: Path, package_name: str, *, force: bool) -> None:
+    """Refuse to replace anything but an earlier release of this package, and that only with ``force``."""
+    for target in (folder, archive):
+        if target.is_symlink():
+            raise ReleaseError(f"{target}: is a symbolic link; refusing to replace it")
+    if folder.exists() and not folder.is_dir():
+        raise ReleaseError(f"{folder}: is a file, not a release folder; refusing to replace it")
+    if archive.exists() and not archive.is_file():
+        raise ReleaseError(f"{archive}: is not a file; refusing to replace it")
+    existing = [t for t in (folder, archive) if t.exists() and not (t.is_dir() and not any(t.iterdir()))]
+    if existing and not force:
+        raise ReleaseError(f"{existing[0]}: already exists; pass --force to replace an earlier release of "
+                           f"{package_name} there")
+    if folder.exists() and any(folder.iterdir()) and (why := _not_a_release(folder, package_name)):
+        raise ReleaseError(f"{folder}: not replaced, it is not an earlier release of {package_name} ({why})")
+    if archive.exists() and (why := _not_a_release_zip(archive, folder.name)):
+        raise ReleaseError(f"{archive}: not replaced, it is not an earlier release of {package_name} ({why})")
+
+
+def _not_a_release(folder: Path, package_name: str) -> str | None:
+    """Why ``folder`` is not a release folder of this package that its own SHA256SUMS describes, or None."""
+    try:
+        listed = _checksums(read_bytes(folder / CHECKSUMS, 16 << 20))
+    except PackageError:
+        return f"no readable {CHECKSUMS}"
+    if listed is None:
+        return f"{CHECKSUMS} is malformed"
+    found = {p.relative_to(folder).as_posix(): p for p in folder.rglob("*") if not p.is_dir() or p.is_symlink()}
+    found.pop(CHECKSUMS)
+    if set(found) != set(listed):
+        return f"its files differ from those {CHECKSUMS} lists"
+    for relative, path in found.items():
+        if path.is_symlink() or not path.is_file() or sha256(path) != listed[relative]:
+            return f"{relative} does not match {CHECKSUMS}"
+    try:
+        descriptor = json.loads((folder / DESCRIPTOR).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return f"no readable {DESCRIPTOR}"
+    if not isinstance(descriptor, dict) or descriptor.get("name") != package_name:
+        return f"its {DESCRIPTOR} names another package"
+    return None
+
+
+def _not_a_release_zip(archive: Path, name: str) -> str | None:
+    try:
+        with zipfile.ZipFile(archive) as zipped:
+            entries = {i.filename: i for i in zipped.infolist()}
+            listed = _checksums(zipped.read(f"{name}/{CHECKSUMS}"))
+            if listed is None:
+                return f"{CHECKSUMS} is malformed"
+            files = {f: i for f, i in entries.items() if not f.endswith("/")}
+            if set(files) != {f"{name}/{p}" for p in listed} | {f"{name}/{CHECKSUMS}"}:
+                return f"its entries differ from those {CHECKSUMS} lists"
+            for relative, digest in listed.items():
+                if hashlib.sha256(zipped.read(f"{name}/{relative}")).hexdigest() != digest:
+                    return f"{relative} does not match {CHECKSUMS}"
+    except (OSError, KeyError, zipfile.BadZipFile, zipfile.LargeZipFile, RuntimeError, ValueError, EOFError):
+        return f"not a zip holding {name}/{CHECKSUMS}"
+    return None
+
+
+def _checksums(raw: bytes) -> dict[str, str] | None:
+    listed = {}
+    try:
+        for line in raw.decode("utf-8").splitlines():
+            digest, name = line.split("  ", 1)
+            if len(digest) != 64 or name in listed or name.startswith("/") or ".." in name.split("/"):
+                return None
+            listed[name] = digest
+    except (UnicodeDecodeError, ValueError):
+        return None
+    return listed
+
+
+def _move_into_place(build: Path, staged: Path, folder: Path, archive: Path) -> None:
+    """Rename the staged folder and zip into place; what they replace goes into ``build`` to be removed."""
+    if folder.exists():
+        folder.rename(build / "replaced")
+    staged.rename(folder)
+    os.replace(build / archive.name, archive)
+
+
 def _copy_tables(package: Package, folder: Path) -> None:
-    for table in package.tables.values():
-        relative = table.path.relative_to(package.root)
-        (folder / relative).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(table.path, folder / relative)
-    for text in sorted((package.root / "data" / "sources").glob("*.txt")):
-        (folder / "data" / "sources").mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(text, folder / "data" / "sources" / text.name)
+    files = [table.path for table in package.tables.values()]
+    files += sorted((package.root / "data" / "sources").glob("*.txt"))
+    for path in files:
+        path = member(package.root, path)
+        target = folder / path.relative_to(package.root)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(read_bytes(path))
 
 
 def _descriptor(package: Package, folder: Path) -> dict[str, Any]:
@@ -75,9 +214,9 @@ def _descriptor(package: Package, folder: Path) -> dict[str, Any]:
 
 
 def _write_checksums(folder: Path) -> None:
-    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.name != "SHA256SUMS")
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.name != CHECKSUMS)
     lines = [f"{sha256(p)}  {p.relative_to(folder).as_posix()}\n" for p in files]
-    (folder / "SHA256SUMS").write_text("".join(lines), encoding="utf-8")
+    (folder / CHECKSUMS).write_text("".join(lines), encoding="utf-8")
 
 
 def _write_zip(folder: Path, target: Path) -> None:

@@ -163,7 +163,7 @@ def test_file_that_is_not_csv(package: PackageCopy, kind: str) -> None:
 def test_a_directory_where_the_csv_should_be(package: PackageCopy) -> None:
     package.csv("furniture").unlink()
     package.csv("furniture").mkdir()
-    assert_reported(package.validate(), "file-missing", file="data/furniture.csv")
+    assert_reported(package.validate(), "descriptor", file="datapackage.json", value="data/furniture.csv")
 
 
 @pytest.mark.parametrize(("table", "column", "value", "rule"), [

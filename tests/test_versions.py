@@ -98,7 +98,8 @@ def test_the_newest_release_is_the_baseline_by_version_not_by_name(tmp_path: Pat
     releases = tmp_path / "releases"
     releases.mkdir()
     for name in ("0.9.0", "0.10.0", "0.2.11", "notes", "1.0"):
-        (releases / f"{name}.json").write_text(json.dumps({"version": name}), encoding="utf-8")
+        record = {"version": name, "files": {}, "structure": {}, "rows": {}, "ids": {}}
+        (releases / f"{name}.json").write_text(json.dumps(record), encoding="utf-8")
     newest = latest_manifest(tmp_path)
     assert newest is not None and newest["version"] == "0.10.0"
 

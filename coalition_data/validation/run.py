@@ -33,7 +33,11 @@ def validate(path: str | Path | None = None, *, frictionless_rows: bool = False)
     problems = check_descriptor(root)
     if problems:
         return problems  # tables cannot be trusted to mean what a broken descriptor says
-    package = open_package(root)
+    try:
+        package = open_package(root)
+    except PackageError as exc:
+        return [Problem(exc.file or DESCRIPTOR, None, None, None, "descriptor", str(exc))]
+    problems.extend(versions.identity_problems(package))
     tables: dict[str, ParsedTable] = {}
     for name, table in package.tables.items():
         parsed = read_table(table, table.path.relative_to(root).as_posix())

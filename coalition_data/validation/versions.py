@@ -10,17 +10,27 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from pathlib import Path
 from typing import Any
 
 from coalition_data.loader import load_csv
-from coalition_data.package import DESCRIPTOR, Package, PackageError
+from coalition_data.package import (
+    DESCRIPTOR,
+    NAME,
+    SEMVER,
+    Package,
+    PackageError,
+    inside,
+    is_installed,
+    member,
+    read_bytes,
+    read_json,
+    schema_file,
+)
 from coalition_data.validation.problems import Problem
 
 RELEASES = "releases"
 RETIRED = "retired_ids"
-SEMVER = re.compile(r"(\d+)\.(\d+)\.(\d+)")
 LEVELS = ("patch", "minor", "major")
 
 
@@ -44,8 +54,9 @@ def _file_hashes(package: Package) -> dict[str, str]:
     files = [t.path for t in package.tables.values()] + sorted((root / "data" / "sources").glob("*.txt"))
     files += sorted((root / "schemas").glob("*.json"))
     for path in files:
+        path = member(root, path)
         if path.is_file():
-            hashes[path.relative_to(root).as_posix()] = _digest(path.read_bytes())
+            hashes[path.relative_to(root).as_posix()] = _digest(read_bytes(path))
     return hashes
 
 
@@ -68,6 +79,10 @@ def _identities(package: Package) -> dict[str, dict[str, str]]:
         if len(table.primary_key) != 1 or "x-identity" not in table.schema:
             continue
         key, columns = table.primary_key[0], table.schema["x-identity"]
+        if not (isinstance(columns, list) and columns and all(c in table.field_names for c in columns)):
+            file = schema_file(package.descriptor, name)
+            raise PackageError(f"{file}: x-identity must be a list of the schema's field names, not "
+                               f"{json.dumps(columns, ensure_ascii=False)}", file=file)
         frame = load_csv(table).select(key, *columns)
         out[name] = {row[0]: json.dumps(row[1:], default=str, ensure_ascii=False) for row in frame.iter_rows()}
     return out
@@ -83,23 +98,76 @@ def manifest(package: Package) -> dict[str, Any]:
     }
 
 
-def write_manifest(package: Package) -> Path:
-    """Record this release's IDs and file hashes in ``releases/<version>.json``."""
-    path = package.root / RELEASES / f"{package.version}.json"
+def write_manifest(package: Package, record: dict[str, Any] | None = None) -> Path | None:
+    """Record this release's IDs and file hashes in ``releases/<version>.json``, in the package's own folder.
+
+    Returns None for the package inside an installed library, which is never written to. An existing record
+    of this version is never rewritten: the same content is left as it is, and different content is refused.
+    """
+    if is_installed(package.root):
+        return None
+    text = manifest_text(record or manifest(package))
+    path = refuse_rewrite(package, text)
+    if path.exists():
+        return path
     path.parent.mkdir(exist_ok=True)
-    path.write_text(json.dumps(manifest(package), ensure_ascii=False, indent=1, sort_keys=True) + "\n",
-                    encoding="utf-8")
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(path)
     return path
 
 
+def manifest_text(record: dict[str, Any]) -> str:
+    return json.dumps(record, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+
+
+def refuse_rewrite(package: Package, text: str) -> Path:
+    """``releases/<version>.json``, where ``text`` may be recorded: a released version's record is never
+    rewritten, so different content for an existing one is an error."""
+    releases = package.root / RELEASES
+    if releases.is_symlink() or (releases.exists() and not releases.is_dir()):
+        raise PackageError(f"{RELEASES}/ must be a folder of the package, not a link or a file")
+    path = inside(package.root, f"{RELEASES}/{package.version}.json")
+    if path.exists() and read_bytes(path).decode("utf-8", "replace") != text:
+        raise PackageError(f"{RELEASES}/{package.version}.json already records release {package.version} with "
+                           "different data or schemas; a released version is never rewritten: bump the version "
+                           "and add a CHANGELOG section")
+    return path
+
+
+_MANIFEST_SHAPE = {"version": str, "files": dict, "structure": dict, "rows": dict, "ids": dict}
+
+
 def latest_manifest(root: Path) -> dict[str, Any] | None:
+    """The manifest of the newest release recorded under ``releases/``, checked for shape."""
     manifests = []
     for path in (root / RELEASES).glob("*.json"):
         if SEMVER.fullmatch(path.stem):
             manifests.append((_version(path.stem), path))
     if not manifests:
         return None
-    return json.loads(max(manifests)[1].read_text(encoding="utf-8"))
+    path = max(manifests)[1]
+    shown = path.relative_to(root).as_posix()
+    try:
+        record = read_json(member(root, path))
+    except PackageError as exc:
+        raise PackageError(str(exc), file=shown) from None
+    if not _is_manifest(record, path.stem):
+        raise PackageError(f"{shown}: not a release manifest as `coalition-data release` writes it (a key is missing "
+                           "or mistyped, or its version is not its file name)", file=shown)
+    return record
+
+
+def _is_manifest(record: Any, version: str) -> bool:
+    if not isinstance(record, dict) or any(not isinstance(record.get(k), t) for k, t in _MANIFEST_SHAPE.items()):
+        return False
+    return (record["version"] == version
+            and all(isinstance(v, str) for v in record["files"].values())
+            and all(isinstance(v, str) for v in record["structure"].values())
+            and all(isinstance(v, int) and not isinstance(v, bool) for v in record["rows"].values())
+            and set(record["structure"]) == set(record["rows"])
+            and all(isinstance(ids, dict) and all(isinstance(v, str) for v in ids.values())
+                    for ids in record["ids"].values()))
 
 
 def required_bump(old: dict[str, Any], new: dict[str, Any]) -> str | None:
@@ -122,15 +190,30 @@ def _bumped(old: tuple[int, int, int], new: tuple[int, int, int]) -> str | None:
     return "minor" if new[1] > old[1] else "patch"
 
 
+def identity_problems(package: Package) -> list[Problem]:
+    """The package name and version become file names: they must match their patterns."""
+    problems = []
+    if not NAME.fullmatch(package.descriptor["name"]):
+        problems.append(Problem(DESCRIPTOR, None, "name", package.descriptor["name"], "descriptor",
+                                "the package name must be lower-case letters, digits, '.', '_' or '-', starting "
+                                "with a letter or digit"))
+    if not SEMVER.fullmatch(package.version):
+        problems.append(Problem(DESCRIPTOR, None, "version", package.version, "version",
+                                "the version must be MAJOR.MINOR.PATCH (SemVer, digits only)"))
+    return problems
+
+
 def check(package: Package) -> list[Problem]:
     """Problems with the version, the CHANGELOG and ID stability; none when nothing was released yet."""
-    last = latest_manifest(package.root)
-    if last is None:
-        return []
+    if not SEMVER.fullmatch(package.version):
+        return []  # identity_problems says so
     try:
+        last = latest_manifest(package.root)
+        if last is None:
+            return []
         current = manifest(package)
-    except (PackageError, OSError):
-        return []  # the tables themselves are broken; the other checks say how
+    except PackageError as exc:
+        return [Problem(exc.file or RELEASES, None, None, None, "release-manifest", str(exc))]
     problems = _version_problems(package, last, current)
     problems += _id_problems(package, last, current)
     return problems
@@ -150,7 +233,21 @@ def _version_problems(package: Package, last: dict[str, Any], current: dict[str,
         problems.append(Problem(*where, "version-bump", f"a {needed} change since release {last['version']} needs a "
                                 f"{needed} version bump, not {done}"))
     changelog = package.root / "CHANGELOG.md"
-    if changelog.is_file() and f"## [{package.version}]" not in changelog.read_text(encoding="utf-8"):
+    if changelog.exists() or changelog.is_symlink():
+        problems += _changelog_problems(package)
+    return problems
+
+
+def _changelog_problems(package: Package) -> list[Problem]:
+    try:
+        text = read_bytes(inside(package.root, "CHANGELOG.md"), 16 << 20).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return [Problem("CHANGELOG.md", None, None, None, "changelog", f"CHANGELOG.md is not UTF-8 ({exc.reason} at "
+                                                                      f"byte {exc.start})")]
+    except PackageError as exc:
+        return [Problem("CHANGELOG.md", None, None, None, "changelog", str(exc))]
+    problems = []
+    if f"## [{package.version}]" not in text:
         problems.append(Problem("CHANGELOG.md", None, None, package.version, "changelog",
                                 f"CHANGELOG.md has no '## [{package.version}]' section for the current version"))
     return problems
