@@ -136,3 +136,115 @@ def test_inferred_publication_dates_say_how() -> None:
     assert inferred["date_note_en"].null_count() == 0
     stated = sources.filter(pl.col("date_basis") == "stated").row(0, named=True)
     assert (stated["source_id"], stated["date_start"]) == ("002_8cb95a9eb40e0622", dt.date(2024, 1, 25))
+
+
+def claims_quoting(text: str, source_id: str | None = None) -> list[str]:
+    claims = load("claims").filter(pl.col("quote_ar").str.contains(text, literal=True))
+    if source_id is not None:
+        claims = claims.filter(pl.col("source_id") == source_id)
+    return claims["claim_id"].to_list()
+
+
+def actors_of(event_id: str, role: str) -> set[str]:
+    rows = load("event_actors").filter(pl.col("event_id") == event_id, pl.col("role") == role)
+    return set(rows["actor_id"])
+
+
+def test_a_weekday_nothing_anchors_dates_004_as_a_range_of_thursdays() -> None:
+    """004 dates its lead only 'on Thursday': the first Thursday after the Wednesday 31 July 2024 it reports as past,
+    to the last Thursday before 27 September 2024, when 001 and 003 date the announcement it says was postponed."""
+    source = load("sources").filter(pl.col("source_id") == "004_4638acede8f0e47e").row(0, named=True)
+    assert (source["date_precision"], source["date_basis"]) == ("range", "bounded")
+    start, end = source["date_start"], source["date_end"]
+    assert start.weekday() == end.weekday() == 3  # Thursdays
+    assert start == dt.date(2024, 8, 1) and dt.date(2024, 9, 27) - end < dt.timedelta(days=7) and end < dt.date(2024, 9, 27)
+    # Every row dated from that Thursday carries the range, not the single day the lead was once taken to be.
+    thursday = claims_quoting("يوم الخميس", "004_4638acede8f0e47e")
+    assert thursday
+    of_004 = load("claims").filter(pl.col("source_id") == "004_4638acede8f0e47e")
+    events_004 = load("events").join(load("event_claims").filter(pl.col("claim_id").is_in(of_004["claim_id"].implode()))
+                                     .select("event_id").unique(), on="event_id")
+    for frame, key in ((of_004, "claim_id"), (events_004, "event_id")):
+        single = frame.filter(pl.col("date_precision") == "day", pl.col("date_start") > dt.date(2024, 7, 31))
+        assert single[key].to_list() == [], key
+    dated = load("claims").filter(pl.col("claim_id").is_in(thursday)).row(0, named=True)
+    assert (dated["date_start"], dated["date_end"]) == (start, end)
+
+
+def test_one_happening_is_one_event_even_when_the_claims_contradict() -> None:
+    """No two occurred events are each supported by one side of a contradicts link alone."""
+    supports = load("event_claims").join(load("events").select("event_id", "status"), on="event_id")
+    sole = (supports.group_by("event_id").agg(pl.col("claim_id"), pl.col("status").first())
+            .filter(pl.col("claim_id").list.len() == 1, pl.col("status") == "occurred")
+            .select(pl.col("claim_id").list.first(), "event_id"))
+    only = dict(sole.group_by("claim_id").agg("event_id").iter_rows())
+    contradicts = load("claim_links").filter(pl.col("relation") == "contradicts")
+    split = [(a, b, only[a], only[b]) for a, b in contradicts.select("claim_id", "other_claim_id").iter_rows()
+             if a in only and b in only]
+    assert split == []
+
+
+def test_the_start_of_the_talks_is_one_event_over_both_dates() -> None:
+    august, january = claims_quoting("أغسطس/آب 2023"), claims_quoting("27 يناير")
+    assert len(august) == 1 and len(january) == 1
+    assert linked(august[0], january[0]) == "contradicts"
+    shared = (load("event_claims").filter(pl.col("claim_id") == august[0])
+              .join(load("event_claims").filter(pl.col("claim_id") == january[0]), on="event_id")
+              .join(load("events"), on="event_id").filter(pl.col("event_type") == "negotiation"))
+    assert shared.height == 1
+    row = shared.row(0, named=True)
+    assert (row["date_start"], row["date_end"], row["date_basis"]) == (dt.date(2023, 8, 1), dt.date(2024, 1, 27), "bounded")
+    retired = load("retired_ids").filter(pl.col("table_name") == "events")
+    assert row["event_id"] in retired["replaced_by"].to_list()
+    assert not set(retired["id"]) & set(load("events")["event_id"])
+
+
+def test_the_deadline_in_iraq_is_linked_to_the_second_phase_until_2026() -> None:
+    """000/001 end the mission in Iraq by September 2025 (001 'definitively'); 003 runs a second phase until
+    September 2026 from the Erbil base. Each claim carrying the 2025 deadline is linked to 003's second phase."""
+    second_phase = claims_quoting("والثانية تمتد حتى سبتمبر/أيلول 2026", "003_5c17764dc2a32bb9")
+    assert len(second_phase) == 1
+    deadline = [c for text in ("سبتمبر 2025", "سبتمبر/أيلول 2025") for c in claims_quoting(text)]
+    assert len(deadline) >= 3
+    for claim_id in deadline:
+        assert linked(claim_id, second_phase[0]) in {"contradicts", "frames-differently"}, claim_id
+    definitive = claims_quoting("بشكل نهائي")
+    assert [linked(c, second_phase[0]) for c in definitive] == ["contradicts"]
+    leaves = claims_quoting("التحالف الدولي يغادر العراق")
+    assert [linked(c, second_phase[0]) for c in leaves] == ["contradicts"]
+
+
+def test_every_doer_a_claim_names_is_an_actor_of_the_event() -> None:
+    """The Babil strike: the spokesman names coalition forces, the US official his country's forces; the Ain al-Asad
+    handover: the committee names the last coalition advisers, the defence ministry US forces."""
+    actor = dict(load("actors").select("name_ar", "actor_id").iter_rows())
+    coalition, us_forces, advisers = actor["التحالف الدولي"], actor["القوات الأميركية"], actor["مستشاري التحالف"]
+    strike = load("events").filter(pl.col("event_type") == "airstrike")["event_id"][0]
+    assert {coalition, us_forces} <= actors_of(strike, "initiator")
+    handover = load("events").filter(pl.col("event_type") == "base-handover")["event_id"][0]
+    assert {advisers, us_forces} <= actors_of(handover, "initiator")
+    claims = set(load("event_claims").filter(pl.col("event_id") == handover)["claim_id"])
+    assert set(claims_quoting("آخر المستشارين")) <= claims
+    assert set(claims_quoting("انسحاب القوات الأمريكية")) <= claims
+
+
+def test_a_claim_that_adds_detail_elaborates_the_sparer_one() -> None:
+    fuller = claims_quoting("وقد بدأت الخطوات العملية")
+    sparer = claims_quoting("ستلتزم بإعداد وصياغة الإجراءات", "000_0f24138b4bfb8b6c")
+    links = load("claim_links").filter(pl.col("claim_id") == fuller[0], pl.col("other_claim_id") == sparer[0])
+    assert links["relation"].to_list() == ["elaborates"]
+
+
+def test_names_are_names_of_the_thing_they_name() -> None:
+    """'North of Babil' is a part of Babil, not another name for it; 002's 'the two sides' are not the joint
+    statement's authors; 002's 'negotiation rounds' is a sub-heading, not a site section."""
+    babil = load("locations").filter(pl.col("name_ar") == "بابل")["location_id"][0]
+    assert "شمال بابل" not in load("location_names").filter(pl.col("location_id") == babil)["name_ar"].to_list()
+    north = load("locations").filter(pl.col("name_ar") == "شمال بابل")
+    assert north["parent_location_id"].to_list() == [babil]
+    joint = load("actors").filter(pl.col("name_ar") == "الجانبان")["actor_id"][0]
+    assert "الجانبين" not in load("actor_names").filter(pl.col("actor_id") == joint)["name_ar"].to_list()
+    heading = load("furniture").filter(pl.col("text_ar") == "جولات تفاوض")
+    assert heading["kind"].cast(pl.String).to_list() == ["sub-heading"]
+    forces = load("actors").filter(pl.col("name_ar").is_in(["قوات فرنسية", "أسترالية", "بريطانية"]))
+    assert forces.height == 3 and forces["parent_actor_id"].null_count() == 0
