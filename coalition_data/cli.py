@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from contextlib import ExitStack
 from pathlib import Path
 
 from coalition_data.package import PackageError
@@ -241,13 +242,27 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+def _unzip_packages(args: argparse.Namespace, stack: ExitStack) -> None:
+    """A zipped package given as a package path is read from a private unzipped copy."""
+    from coalition_data.package import is_zip
+
+    for attribute in ("path", "old", "new"):
+        value = getattr(args, attribute, None)
+        if is_zip(value):
+            from coalition_data.zipped import unzipped
+
+            setattr(args, attribute, str(stack.enter_context(unzipped(value))))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):  # not when captured into a StringIO
             stream.reconfigure(encoding="utf-8")
     args = parser().parse_args(argv)
     try:
-        return args.run(args)
+        with ExitStack() as stack:
+            _unzip_packages(args, stack)
+            return args.run(args)
     except PackageError as exc:
         print(f"coalition-data: {exc}", file=sys.stderr)
         return 2

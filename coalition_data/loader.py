@@ -19,6 +19,7 @@ from coalition_data.package import (
     PackageError,
     Table,
     inside,
+    is_zip,
     open_package,
     read_bytes,
     read_json,
@@ -101,6 +102,8 @@ def scan(name: str, *, path: str | Path | None = None, version: str | None = Non
     >>> scan("events").select("event_id").head(1).collect().columns
     ['event_id']
     """
+    if is_zip(path):  # its files are gone once unzipped and read, so the scan is of a frame in memory
+        return load(name, path=path, version=version).lazy()
     package = _open(path, version)
     table = package.table(name)
     parquet = _parquet_file(package, name, installed=path is None)
@@ -120,13 +123,18 @@ def load(name: str, *, path: str | Path | None = None, version: str | None = Non
     """Table ``name`` as a DataFrame: enums as ``pl.Enum``, dates as ``pl.Date``, counts as nullable ``Int64``.
 
     ``path`` reads another copy of the package, such as a downloaded release
-    folder; ``version``, if given, must be the version found there (loading
+    folder or its zip; ``version``, if given, must be the version found there (loading
     never goes online). An unknown name raises ``PackageError`` listing the
     valid ones.
 
     >>> load("events").schema["date_start"]
     Date
     """
+    if is_zip(path):
+        from coalition_data.zipped import unzipped
+
+        with unzipped(path) as root:
+            return load(name, path=root, version=version)
     return _read(_open(path, version), name, installed=path is None)
 
 
@@ -145,17 +153,32 @@ def _read(package: Package, name: str, *, installed: bool) -> pl.DataFrame:
 
 def load_all(*, path: str | Path | None = None, version: str | None = None) -> dict[str, pl.DataFrame]:
     """Every table, keyed by name, in descriptor order."""
+    if is_zip(path):
+        from coalition_data.zipped import unzipped
+
+        with unzipped(path) as root:
+            return load_all(path=root, version=version)
     package = _open(path, version)
     return {name: _read(package, name, installed=path is None) for name in package.tables}
 
 
 def tables(*, path: str | Path | None = None) -> dict[str, str]:
     """Table names with their one-line descriptions."""
+    if is_zip(path):
+        from coalition_data.zipped import unzipped
+
+        with unzipped(path) as root:
+            return tables(path=root)
     return {name: table.description for name, table in open_package(path).tables.items()}
 
 
 def source_text(source_id: str, *, path: str | Path | None = None) -> str:
     """The verbatim text of article ``source_id``, exactly as the claims' offsets count it."""
+    if is_zip(path):
+        from coalition_data.zipped import unzipped
+
+        with unzipped(path) as root:
+            return source_text(source_id, path=root)
     package = open_package(path)
     rows = _read(package, "sources", installed=path is None).filter(pl.col("source_id") == source_id)
     if rows.is_empty():

@@ -75,6 +75,11 @@ def resolve_root(path: str | Path | None) -> Path:
     return path.resolve()
 
 
+def is_zip(path: str | Path | None) -> bool:
+    """Whether ``path`` names a zipped data package (read through ``coalition_data.zipped``)."""
+    return path is not None and Path(path).suffix.lower() == ".zip" and Path(path).is_file()
+
+
 def is_installed(root: Path) -> bool:
     """Whether ``root`` is the package inside an installed library (read-only: nothing is written there)."""
     return root.name == BUNDLED and root.parent.name == "coalition_data"

@@ -124,7 +124,7 @@ def _replaceable(folder: Path, archive: Path, package_name: str, *, force: bool)
                            f"{package_name} there")
     if folder.exists() and any(folder.iterdir()) and (why := _not_a_release(folder, package_name)):
         raise ReleaseError(f"{folder}: not replaced, it is not an earlier release of {package_name} ({why})")
-    if archive.exists() and (why := _not_a_release_zip(archive, folder.name)):
+    if archive.exists() and (why := _not_a_release_zip(archive)):
         raise ReleaseError(f"{archive}: not replaced, it is not an earlier release of {package_name} ({why})")
 
 
@@ -152,21 +152,26 @@ def _not_a_release(folder: Path, package_name: str) -> str | None:
     return None
 
 
-def _not_a_release_zip(archive: Path, name: str) -> str | None:
+def _not_a_release_zip(archive: Path) -> str | None:
+    """Why ``archive`` is not a release zip that its own SHA256SUMS describes, or None. Both layouts count:
+    entries at the root (from 0.5.0 on) or under one folder named for the release (before)."""
     try:
         with zipfile.ZipFile(archive) as zipped:
-            entries = {i.filename: i for i in zipped.infolist()}
-            listed = _checksums(zipped.read(f"{name}/{CHECKSUMS}"))
+            files = [i.filename for i in zipped.infolist() if not i.filename.endswith("/")]
+            sums = [f for f in files if f.rsplit("/", 1)[-1] == CHECKSUMS and f.count("/") <= 1]
+            if len(sums) != 1:
+                return f"not a zip holding one {CHECKSUMS}"
+            prefix = sums[0][: -len(CHECKSUMS)]
+            listed = _checksums(zipped.read(sums[0]))
             if listed is None:
                 return f"{CHECKSUMS} is malformed"
-            files = {f: i for f, i in entries.items() if not f.endswith("/")}
-            if set(files) != {f"{name}/{p}" for p in listed} | {f"{name}/{CHECKSUMS}"}:
+            if set(files) != {f"{prefix}{p}" for p in listed} | {sums[0]}:
                 return f"its entries differ from those {CHECKSUMS} lists"
             for relative, digest in listed.items():
-                if hashlib.sha256(zipped.read(f"{name}/{relative}")).hexdigest() != digest:
+                if hashlib.sha256(zipped.read(f"{prefix}{relative}")).hexdigest() != digest:
                     return f"{relative} does not match {CHECKSUMS}"
     except (OSError, KeyError, zipfile.BadZipFile, zipfile.LargeZipFile, RuntimeError, ValueError, EOFError):
-        return f"not a zip holding {name}/{CHECKSUMS}"
+        return f"not a readable zip holding {CHECKSUMS}"
     return None
 
 
@@ -220,10 +225,11 @@ def _write_checksums(folder: Path) -> None:
 
 
 def _write_zip(folder: Path, target: Path) -> None:
+    """A Frictionless zipped data package: ``datapackage.json`` at the root of the zip."""
     entries = sorted(p for p in folder.rglob("*") if p.is_file())
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
         for path in entries:
-            info = zipfile.ZipInfo(f"{folder.name}/{path.relative_to(folder).as_posix()}", date_time=ZIP_TIME)
+            info = zipfile.ZipInfo(path.relative_to(folder).as_posix(), date_time=ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             info.create_system = 3  # Unix, whatever machine builds it

@@ -79,8 +79,9 @@ def test_zip_holds_the_folder(released) -> None:
     _, folder = released
     with zipfile.ZipFile(folder.parent / f"{folder.name}.zip") as archive:
         names = set(archive.namelist())
-        assert archive.read(f"{folder.name}/data/events.csv") == (folder / "data" / "events.csv").read_bytes()
-    assert names == {f"{folder.name}/{p.relative_to(folder).as_posix()}" for p in folder.rglob("*") if p.is_file()}
+        assert archive.read("data/events.csv") == (folder / "data" / "events.csv").read_bytes()
+    assert names == {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+    assert "datapackage.json" in names  # a Frictionless zipped data package
 
 
 def test_other_readers_read_every_parquet_file(released) -> None:

@@ -9,6 +9,7 @@ from coalition_data.package import (
     DESCRIPTOR,
     PackageError,
     Table,
+    is_zip,
     open_package,
     resolve_root,
 )
@@ -25,7 +26,16 @@ from coalition_data.validation.problems import Problem
 
 
 def validate(path: str | Path | None = None, *, frictionless_rows: bool = False) -> list[Problem]:
-    """All problems in the package at ``path`` (default: the shipped one), sorted by file and line."""
+    """All problems in the package at ``path`` (default: the shipped one, or a zipped package), sorted by file
+    and line."""
+    if is_zip(path):
+        from coalition_data.zipped import unzipped
+
+        try:
+            with unzipped(path) as root:
+                return validate(root, frictionless_rows=frictionless_rows)
+        except PackageError as exc:
+            return [Problem(str(path), None, None, None, "descriptor", str(exc))]
     try:
         root = resolve_root(path)
     except PackageError as exc:
