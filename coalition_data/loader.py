@@ -80,8 +80,9 @@ def load_csv(table: Table) -> pl.DataFrame:
                            f"(run `coalition-data validate` for every problem): {_first_line(exc)}") from None
 
 
-def _first_line(exc: Exception) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+def _first_line(exc: Exception, limit: int = 300) -> str:
+    line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    return line if len(line) <= limit else f"{line[:limit]}…"
 
 
 def _open(path: str | Path | None, version: str | None) -> Package:
