@@ -42,7 +42,7 @@ def _check_unchanged(package: Package, name: str, path: Path) -> None:
     if entry is None or "hash" not in entry:
         raise PackageError(f"{path}: not listed with a hash in parquet/datapackage.json")
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    if path.stat().st_size != entry.get("bytes") or f"sha256:{digest}" != entry["hash"]:
+    if f"sha256:{digest}" != entry["hash"]:
         raise PackageError(f"{path}: the file was changed after installation (its SHA-256 no longer matches "
                            "parquet/datapackage.json); reinstall coalition-data")
 
