@@ -8,7 +8,9 @@ built from the CSV, so both hold the same rows).
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -138,6 +140,15 @@ def load_all(*, path: str | Path | None = None, version: str | None = None) -> d
 def tables(*, path: str | Path | None = None) -> dict[str, str]:
     """Table names with their one-line descriptions."""
     return {name: table.description for name, table in open_package(path).tables.items()}
+
+
+def schema(name: str, *, path: str | Path | None = None) -> dict[str, Any]:
+    """Table ``name``'s Table Schema (a copy of the JSON, safe to change); ``PackageError`` lists the valid names.
+
+    >>> [field["name"] for field in schema("events")["fields"]][:2]
+    ['event_id', 'event_type']
+    """
+    return json.loads(json.dumps(open_package(path).table(name).schema))
 
 
 def source_text(source_id: str, *, path: str | Path | None = None) -> str:
