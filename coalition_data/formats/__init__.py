@@ -1,0 +1,37 @@
+"""The release's files for other clients: an Excel workbook, a SQLite database and Stata files.
+
+Each is written from the Table Schemas and the tables as the loader reads them, never from a column
+list of its own. The writers need the ``release`` extra (xlsxwriter, pandas); each imports its
+library inside the function that writes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from coalition_data.formats.about import FormatError
+from coalition_data.formats.sqlite import write_sqlite
+from coalition_data.formats.stata import write_stata
+from coalition_data.formats.xlsx import write_xlsx
+from coalition_data.package import Package
+
+__all__ = ["FormatError", "file_names", "write_formats"]
+
+STATA_DIR = "stata"
+
+
+def file_names(package: Package) -> dict[str, str]:
+    """Where each format goes, relative to the release folder."""
+    name = package.descriptor["name"]
+    return {"xlsx": f"{name}.xlsx", "sqlite": f"{name}.sqlite", "datasette": f"{name}.metadata.json",
+            "stata": STATA_DIR}
+
+
+def write_formats(package: Package, folder: Path) -> list[Path]:
+    """Write the workbook, the database (with its Datasette metadata) and ``stata/<table>.dta`` into
+    ``folder``; return the files written, in a fixed order."""
+    names = file_names(package)
+    written = [write_xlsx(package, folder / names["xlsx"])]
+    written += write_sqlite(package, folder / names["sqlite"], folder / names["datasette"])
+    written += write_stata(package, folder / names["stata"])
+    return written
