@@ -65,8 +65,8 @@ def _column(spec: dict[str, Any], sole_key: bool) -> str:
         parts.append("UNIQUE")
     if "enum" in constraints:
         parts.append(f"CHECK ({name} IN ({', '.join(_literal(str(v)) for v in constraints['enum'])}))")
-    if kind == "date":  # stored as ISO 8601 text, which SQLite's date functions read
-        parts.append(f"CHECK ({name} IS date({name}))")
+    if kind == "date":  # ISO 8601 text, as SQLite's date functions read it; '+0 days' rolls 30 February over
+        parts.append(f"CHECK ({name} IS date({name}, '+0 days'))")
     if kind == "boolean":
         parts.append(f"CHECK ({name} IN (0, 1))")
     return " ".join(parts)
@@ -149,7 +149,11 @@ def _build(package: Package, path: Path) -> None:
         broken = connection.execute("PRAGMA foreign_key_check").fetchall()
         if broken:
             table, rowid, parent, _ = broken[0]
-            raise FormatError(f"{package.tables[table].path}:{rowid + 1}: refers to a missing {parent} row "
+            key = package.tables[table].primary_key or ["rowid"]
+            values = connection.execute(f"SELECT {', '.join(map(quote, key))} FROM {quote(table)} WHERE rowid = ?",
+                                        (rowid,)).fetchone()
+            row = ", ".join(f"{column}={value}" for column, value in zip(key, values, strict=True))
+            raise FormatError(f"{package.tables[table].path}: the row {row} refers to a missing {parent} row "
                               f"({len(broken)} broken reference(s)); run `coalition-data validate`")
         connection.execute("COMMIT")
         connection.execute("VACUUM")
