@@ -118,3 +118,26 @@ def test_a_table_name_excel_cannot_hold_is_a_clear_error(tmp_path: Path) -> None
     with pytest.raises(FormatError, match=r"table 'readme' cannot be an Excel sheet name"):
         write_xlsx(Package(package.root, package.descriptor, tables), tmp_path / "book.xlsx")
     assert not (tmp_path / "book.xlsx").exists()
+
+
+def test_libreoffice_opens_the_workbook_with_every_cell_intact(workbook_path: Path, tmp_path: Path) -> None:
+    """LibreOffice (an independent client) saves each sheet as CSV, showing each cell as it displays it: the
+    text, Arabic included, and the dates equal the CSV's; numbers equal as numbers (44.0 shows as 44)."""
+    import csv
+    import subprocess
+
+    # The filter's options: comma, double quote, UTF-8, from line 1, cells as shown, every sheet (-1).
+    subprocess.run(["soffice", f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless",
+                    "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true,false,false,-1",
+                    "--outdir", str(tmp_path), str(workbook_path)], check=True, capture_output=True, timeout=300)
+    for name, table in PACKAGE.tables.items():
+        with (tmp_path / f"{workbook_path.stem}-{name}.csv").open(encoding="utf-8", newline="") as shown:
+            got = list(csv.reader(shown))
+        with table.path.open(encoding="utf-8", newline="") as original:
+            expected = list(csv.reader(original))
+        assert len(got) == len(expected), name
+        numeric = [spec["type"] in ("integer", "number") for spec in table.fields]
+        for line, (row, want) in enumerate(zip(got, expected, strict=True), start=1):
+            cells = [float(a) == float(b) if is_number and b and line > 1 else a == b
+                     for a, b, is_number in zip(row, want, numeric, strict=True)]
+            assert all(cells), (name, line, row, want)
