@@ -92,7 +92,7 @@ def _columns(table: Table, names: dict[str, str]) -> tuple[Any, dict[str, dict[i
         elif kind == "integer":
             columns[name] = pd.array(values, dtype="Int64")
         elif kind == "number":
-            columns[name] = pd.array(values, dtype="Float64")
+            columns[name] = pd.Series([float("nan") if v is None else v for v in values], dtype="float64")  # NaN: '.'
         elif kind == "date":
             columns[name] = pd.to_datetime(pd.Series(values, dtype=object))
             dates[name] = "td"
