@@ -150,3 +150,33 @@ def test_an_existing_file_is_not_overwritten(tmp_path: Path) -> None:
     with pytest.raises(FormatError, match="already exists"):
         write_sqlite(open_package(REPO), tmp_path / "db.sqlite")
     assert (tmp_path / "db.sqlite").read_text(encoding="utf-8") == "mine"
+
+
+def test_datasette_shows_every_description_from_the_metadata_file(database: Path) -> None:
+    """Datasette, the client the metadata file is for, serves each table with its description and every
+    column's, and the licence."""
+    import asyncio
+
+    from datasette.app import Datasette
+    from markupsafe import escape
+
+    metadata = json.loads(database.with_name("coalition-data.metadata.json").read_text(encoding="utf-8"))
+
+    async def pages() -> dict[str, tuple[int, str, dict]]:
+        app = Datasette([str(database)], metadata=metadata)
+        found = {}
+        for name in PACKAGE.tables:
+            page = await app.client.get(f"/{database.stem}/{name}")
+            data = await app.client.get(f"/{database.stem}/{name}.json?_size=max")
+            found[name] = (page.status_code, page.text, data.json())
+        return found
+
+    frames = csv_frames(PACKAGE)
+    for name, (status, page, data) in asyncio.run(pages()).items():
+        table = PACKAGE.table(name)
+        assert status == 200, name
+        assert str(escape(table.description)) in page, name
+        for spec in table.fields:
+            assert str(escape(spec["description"])) in page, (name, spec["name"])
+        assert data["columns"] == frames[name].columns and len(data["rows"]) == frames[name].height, name
+        assert data["license_url"] == "https://creativecommons.org/licenses/by/4.0/"
