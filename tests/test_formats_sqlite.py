@@ -145,11 +145,13 @@ def test_a_broken_reference_is_refused_and_leaves_no_file(package: PackageCopy, 
     assert list(out.iterdir()) == []
 
 
-def test_an_existing_file_is_not_overwritten(tmp_path: Path) -> None:
-    (tmp_path / "db.sqlite").write_text("mine", encoding="utf-8")
-    with pytest.raises(FormatError, match="already exists"):
-        write_sqlite(open_package(REPO), tmp_path / "db.sqlite")
-    assert (tmp_path / "db.sqlite").read_text(encoding="utf-8") == "mine"
+def test_write_formats_replaces_no_existing_file(tmp_path: Path) -> None:
+    (tmp_path / "stata").mkdir()
+    (tmp_path / "stata" / "events.dta").write_text("mine", encoding="utf-8")
+    with pytest.raises(FormatError, match=r"stata/events\.dta: already exists; write the formats into a new folder"):
+        write_formats(open_package(REPO), tmp_path)
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == ["stata", "stata/events.dta"]
+    assert (tmp_path / "stata" / "events.dta").read_text(encoding="utf-8") == "mine"
 
 
 def test_datasette_shows_every_description_from_the_metadata_file(database: Path) -> None:

@@ -29,8 +29,13 @@ def file_names(package: Package) -> dict[str, str]:
 
 def write_formats(package: Package, folder: Path) -> list[Path]:
     """Write the workbook, the database (with its Datasette metadata) and ``stata/<table>.dta`` into
-    ``folder``; return the files written, in a fixed order."""
+    ``folder``; return the files written, in a fixed order. Refuses to replace a file already there."""
     names = file_names(package)
+    taken = [folder / names[kind] for kind in ("xlsx", "sqlite", "datasette")]
+    taken += [folder / names["stata"] / f"{name}.dta" for name in package.tables]
+    existing = [path for path in taken if path.exists() or path.is_symlink()]
+    if existing:
+        raise FormatError(f"{existing[0]}: already exists; write the formats into a new folder")
     written = [write_xlsx(package, folder / names["xlsx"])]
     written += write_sqlite(package, folder / names["sqlite"], folder / names["datasette"])
     written += write_stata(package, folder / names["stata"])

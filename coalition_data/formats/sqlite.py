@@ -98,12 +98,14 @@ def _value(value: Any) -> Any:
 
 
 def write_sqlite(package: Package, path: Path, datasette: Path | None = None) -> list[Path]:
-    """Write the database to ``path`` (and, if given, Datasette's metadata to ``datasette``)."""
+    """Write the database to ``path`` (and, if given, Datasette's metadata to ``datasette``).
+
+    Built in a temporary file beside ``path`` and renamed into place only when complete and its foreign
+    keys check clean: a failed build leaves nothing behind.
+    """
     reserved = {PACKAGE_TABLE, TABLES_TABLE, COLUMNS_TABLE} & set(package.tables)
     if reserved:
         raise FormatError(f"table {sorted(reserved)[0]!r}: the name is taken by the database's description tables")
-    if path.exists():
-        raise FormatError(f"{path}: already exists; the database is written only into a new file")
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(handle)
     try:
