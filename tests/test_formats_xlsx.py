@@ -42,6 +42,7 @@ def test_every_cell_is_the_csv_value_with_its_type(workbook_path: Path) -> None:
         sheet = book[name]
         rows = list(sheet.iter_rows())
         assert [cell.value for cell in rows[0]] == frame.columns, name
+        assert [cell.comment.text for cell in rows[0]] == [f["description"] for f in PACKAGE.table(name).fields]
         assert len(rows) == frame.height + 1, name
         kinds = {spec["name"]: spec["type"] for spec in PACKAGE.table(name).fields}
         for row, expected in zip(rows[1:], frame.iter_rows(named=True), strict=True):

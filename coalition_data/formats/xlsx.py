@@ -1,7 +1,8 @@
 """The Excel workbook: a README sheet, then one sheet per table, typed as the Table Schemas say.
 
 Dates are date cells, integers and numbers numeric cells, a null an empty cell, and every text (enum
-values included) a text cell, written as text even where it looks like a number or a formula. The
+values included) a text cell, written as text even where it looks like a number or a formula. Each
+column's name carries its description as a note. The
 file's creation time is the package's, so the same package gives the same bytes.
 """
 
@@ -57,6 +58,8 @@ def write_xlsx(package: Package, path: Path) -> Path:
         writers = [_cell_writer(sheet, spec, date) for spec in table.fields]
         for column, spec in enumerate(table.fields):
             sheet.write_string(0, column, spec["name"], bold)
+            if spec.get("description"):  # shown when the pointer rests on the column's name
+                sheet.write_comment(0, column, spec["description"], {"author": "", "x_scale": 3, "y_scale": 2})
             sheet.set_column(column, column, _width(spec, frame[spec["name"]]))
         for row, values in enumerate(frame.iter_rows(), start=1):
             for column, value in enumerate(values):
@@ -104,4 +107,4 @@ def _readme_sheet(package: Package, sheet: Any, bold: Any, wrap: Any) -> None:
         sheet.write_string(row, 1, table.description, wrap)
     row += 2
     sheet.write_string(row, 1, "Dates are date cells, counts and coordinates numbers, and an empty cell is a missing "
-                               "value. Each column's meaning is in the codebook and in datapackage.json.", wrap)
+                               "value. Each column's meaning is in the note on its name (and in the codebook).", wrap)
