@@ -65,12 +65,14 @@ def test_keys_and_not_null_come_from_the_table_schemas(database: Path) -> None:
         for spec in table.fields:
             column = info[spec["name"]]
             assert column[2] == {"string": "TEXT", "integer": "INTEGER", "number": "REAL", "date": "TEXT"}[spec["type"]]
-            required = spec.get("constraints", {}).get("required", False) or table.primary_key == [spec["name"]]
+            required = spec.get("constraints", {}).get("required", False) or spec["name"] in table.primary_key
             assert bool(column[3]) == required, (name, spec["name"])
-        assert [column for column, row in sorted(info.items(), key=lambda item: item[1][5]) if row[5]] == table.primary_key
-        declared = sorted((fk["reference"].get("resource", name), tuple(fk["fields"]), tuple(fk["reference"]["fields"]))
-                          for fk in table.schema.get("foreignKeys", []))
-        found = sorted((row[2], (row[3],), (row[4],)) for row in connection.execute(f'PRAGMA foreign_key_list("{name}")'))
+        key = [column for column, row in sorted(info.items(), key=lambda item: item[1][5]) if row[5]]
+        assert key == table.primary_key, name
+        declared = sorted((fk["reference"].get("resource", name), tuple(fk["fields"]),
+                           tuple(fk["reference"]["fields"])) for fk in table.schema.get("foreignKeys", []))
+        listed = connection.execute(f'PRAGMA foreign_key_list("{name}")')
+        found = sorted((row[2], (row[3],), (row[4],)) for row in listed)
         assert found == declared, name
 
 

@@ -54,14 +54,14 @@ def _literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _column(spec: dict[str, Any], sole_key: bool) -> str:
+def _column(spec: dict[str, Any], key: list[str]) -> str:
     name, kind, constraints = quote(spec["name"]), spec["type"], spec.get("constraints", {})
     if kind not in SQL_TYPES:
         raise FormatError(f"field {spec['name']!r}: type {kind!r} has no SQLite column type")
     parts = [name, SQL_TYPES[kind]]
-    if constraints.get("required"):
+    if constraints.get("required") or spec["name"] in key:  # SQLite would let a TEXT primary key be NULL
         parts.append("NOT NULL")
-    if constraints.get("unique") and not sole_key:
+    if constraints.get("unique") and key != [spec["name"]]:
         parts.append("UNIQUE")
     if "enum" in constraints:
         parts.append(f"CHECK ({name} IN ({', '.join(_literal(str(v)) for v in constraints['enum'])}))")
@@ -75,7 +75,7 @@ def _column(spec: dict[str, Any], sole_key: bool) -> str:
 def create_table(table: Table) -> str:
     """The CREATE TABLE statement for one table, from its Table Schema."""
     key = table.primary_key
-    lines = [_column(spec, key == [spec["name"]]) for spec in table.fields]
+    lines = [_column(spec, key) for spec in table.fields]
     if key:
         lines.append(f"PRIMARY KEY ({', '.join(map(quote, key))})")
     for foreign in table.schema.get("foreignKeys", []):
