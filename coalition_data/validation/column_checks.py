@@ -222,9 +222,9 @@ def build(table: Table, *, enums: bool = False) -> tuple[pa.DataFrameSchema, dic
         name = spec["name"]
         constraints = spec.get("constraints", {})
         dtype = field_dtype(spec)
-        as_text = isinstance(dtype, pl.Enum)
-        if as_text and not enums:
+        if isinstance(dtype, pl.Enum) and not enums:
             dtype = pl.String()
+        as_text = isinstance(dtype, pl.Enum)
         checks = field_checks(spec)
         for check in checks:
             rules[(name, check.rule.rule)] = check.rule
