@@ -4,6 +4,7 @@ CSV as Polars reads it; its keys and constraints are enforced by SQLite itself."
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from pathlib import Path
 
@@ -150,7 +151,7 @@ def test_a_broken_reference_is_refused_and_leaves_no_file(package: PackageCopy, 
 def test_write_formats_replaces_no_existing_file(tmp_path: Path) -> None:
     (tmp_path / "stata").mkdir()
     (tmp_path / "stata" / "events.dta").write_text("mine", encoding="utf-8")
-    with pytest.raises(FormatError, match=r"stata/events\.dta: already exists; write the formats into a new folder"):
+    with pytest.raises(FormatError, match=r"stata: already exists; write the formats into a new folder"):
         write_formats(open_package(REPO), tmp_path)
     assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == ["stata", "stata/events.dta"]
     assert (tmp_path / "stata" / "events.dta").read_text(encoding="utf-8") == "mine"
@@ -184,3 +185,18 @@ def test_datasette_shows_every_description_from_the_metadata_file(database: Path
             assert str(escape(spec["description"])) in page, (name, spec["name"])
         assert data["columns"] == frames[name].columns and len(data["rows"]) == frames[name].height, name
         assert data["license_url"] == "https://creativecommons.org/licenses/by/4.0/"
+
+
+@pytest.mark.parametrize(("where", "name"), [("package", "../escape"), ("table", "../escape"), ("table", ".hidden")])
+def test_a_name_that_is_not_a_plain_file_name_writes_nothing(tmp_path: Path, where: str, name: str) -> None:
+    package = open_package(REPO)
+    descriptor, tables = dict(package.descriptor), dict(package.tables)
+    if where == "package":
+        descriptor["name"] = name
+    else:
+        tables[name] = tables.pop("events")
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(FormatError, match=rf"{where} name '{re.escape(name)}' cannot name a file"):
+        write_formats(Package(package.root, descriptor, tables), out)
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["out"]

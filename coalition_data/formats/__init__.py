@@ -7,6 +7,7 @@ library inside the function that writes.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from coalition_data.formats.about import FormatError
@@ -20,19 +21,32 @@ __all__ = ["FormatError", "file_names", "write_formats"]
 STATA_DIR = "stata"
 
 
+_FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def _file_name(name: object, what: str) -> str:
+    """A descriptor's name used in a file name: a plain name, so no file lands outside the folder."""
+    if not isinstance(name, str) or not _FILE_NAME.fullmatch(name):
+        raise FormatError(f"{what} {name!r} cannot name a file (letters, digits, '.', '_', '-'; "
+                          "not starting with '.')")
+    return name
+
+
 def file_names(package: Package) -> dict[str, str]:
     """Where each format goes, relative to the release folder."""
-    name = package.descriptor["name"]
+    name = _file_name(package.descriptor.get("name"), "package name")
     return {"xlsx": f"{name}.xlsx", "sqlite": f"{name}.sqlite", "datasette": f"{name}.metadata.json",
             "stata": STATA_DIR}
 
 
 def write_formats(package: Package, folder: Path) -> list[Path]:
     """Write the workbook, the database (with its Datasette metadata) and ``stata/<table>.dta`` into
-    ``folder``; return the files written, in a fixed order. Refuses to replace a file already there."""
+    ``folder``; return the files written, in a fixed order. Refuses to replace a file already there, and a
+    package or table name that is not a plain file name."""
     names = file_names(package)
     taken = [folder / names[kind] for kind in ("xlsx", "sqlite", "datasette")]
-    taken += [folder / names["stata"] / f"{name}.dta" for name in package.tables]
+    taken += [folder / names["stata"]] + [folder / names["stata"] / f"{_file_name(name, 'table name')}.dta"
+                                           for name in package.tables]
     existing = [path for path in taken if path.exists() or path.is_symlink()]
     if existing:
         raise FormatError(f"{existing[0]}: already exists; write the formats into a new folder")

@@ -107,6 +107,9 @@ def write_stata(package: Package, folder: Path) -> list[Path]:
     """Write ``folder/<table>.dta`` for every table; return the files in table order."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []
+    for name in package.tables:
+        if "/" in name or "\\" in name or name.startswith("."):
+            raise FormatError(f"table {name!r} cannot name a file")
     for name, table in package.tables.items():
         names = variable_names(table)
         frame, value_labels, dates, strls = _columns(table, names)
