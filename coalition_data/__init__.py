@@ -4,10 +4,10 @@
 >>> events = coalition_data.load("events")
 """
 
-from coalition_data.loader import load, load_all, scan, source_text, tables
+from coalition_data.loader import load, load_all, scan, schema, source_text, tables
 from coalition_data.package import PackageError, open_package
 
-__all__ = ["PackageError", "__version__", "load", "load_all", "scan", "source_text", "tables"]
+__all__ = ["PackageError", "__version__", "load", "load_all", "scan", "schema", "source_text", "tables"]
 
 
 def __getattr__(name: str) -> str:

@@ -83,7 +83,7 @@ def _span(args: argparse.Namespace) -> int:
 
 
 def _release(args: argparse.Namespace) -> int:
-    if (code := _missing_extra("release")) is not None:
+    if (code := _missing_extra("release", (*VALIDATE_EXTRA, "xlsxwriter", "pandas"), "release")) is not None:
         return code
     from coalition_data.release import ReleaseError, build_release
 

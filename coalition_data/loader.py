@@ -8,7 +8,9 @@ built from the CSV, so both hold the same rows).
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -46,7 +48,7 @@ def _check_unchanged(package: Package, name: str, path: Path) -> None:
     if entry is None or "hash" not in entry:
         raise PackageError(f"{path}: not listed with a hash in parquet/datapackage.json")
     digest = hashlib.sha256(read_bytes(path)).hexdigest()
-    if path.stat().st_size != entry.get("bytes") or f"sha256:{digest}" != entry["hash"]:
+    if f"sha256:{digest}" != entry["hash"]:
         raise PackageError(f"{path}: the file was changed after installation (its SHA-256 no longer matches "
                            "parquet/datapackage.json); reinstall coalition-data")
 
@@ -171,6 +173,15 @@ def tables(*, path: str | Path | None = None) -> dict[str, str]:
         with unzipped(path) as root:
             return tables(path=root)
     return {name: table.description for name, table in open_package(path).tables.items()}
+
+
+def schema(name: str, *, path: str | Path | None = None) -> dict[str, Any]:
+    """Table ``name``'s Table Schema (a copy of the JSON, safe to change); ``PackageError`` lists the valid names.
+
+    >>> [field["name"] for field in schema("events")["fields"]][:2]
+    ['event_id', 'event_type']
+    """
+    return json.loads(json.dumps(open_package(path).table(name).schema))
 
 
 def source_text(source_id: str, *, path: str | Path | None = None) -> str:

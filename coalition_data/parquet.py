@@ -4,7 +4,8 @@ Enum columns are stored as Arrow dictionaries with Polars' own Enum metadata, so
 them back as ``pl.Enum`` without a cast, pandas as ordered categoricals, R arrow as factors, and
 DuckDB and Spark as plain strings; the loader still applies the Table Schema's dtypes, so files
 written as plain strings (releases before 0.3.0) load the same. Each column's description and
-allowed values travel in the field metadata.
+allowed values travel in the field metadata, and a pandas note tells pandas (and so frictionless,
+which reads Parquet through pandas) to read integer columns as nullable ``Int64``, not as floats.
 Needs pyarrow, which the release and build steps install.
 """
 
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from coalition_data.loader import load_csv
-from coalition_data.package import Package
+from coalition_data.package import Package, Table
 
 PARQUET_DIR = "parquet"
 MANIFEST = "datapackage.json"  # the descriptor of the Parquet files, inside PARQUET_DIR
@@ -50,14 +51,24 @@ def _arrow_table(package: Package, name: str) -> Any:
         fields.append(pa.field(spec["name"], kind, nullable=not spec.get("constraints", {}).get("required", False),
                                metadata=metadata))
     schema = pa.schema(fields, metadata={"table": name, "version": package.version,
-                                         "description": table.description})
+                                         "description": table.description, "pandas": _pandas_note(table)})
     return arrow.cast(schema)
+
+
+def _pandas_note(table: Table) -> str:
+    """pandas' own Parquet metadata, for the integer columns only: without it pandas reads an integer column
+    with a null as float64 (1.0, NaN), and frictionless then rejects the NaN as not an integer."""
+    columns = [{"name": spec["name"], "field_name": spec["name"], "pandas_type": "int64", "numpy_type": "Int64",
+                "metadata": None} for spec in table.fields if spec["type"] == "integer"]
+    return json.dumps({"index_columns": [], "column_indexes": [], "columns": columns})
 
 
 def write_parquet(package: Package, out: Path) -> dict[str, Any]:
     """Write ``out/<table>.parquet`` for every table and ``out/datapackage.json`` describing them.
 
-    Returns that descriptor. Identical input gives byte-identical files.
+    Returns that descriptor. Identical input gives byte-identical files. Each file is listed with its hash
+    but not its size: frictionless reads Parquet through pandas, never as bytes, so it would report every
+    declared size as wrong ("actual is None"); the hash, which it skips, is what the loader checks.
     """
     import pyarrow.parquet as pq
 
@@ -68,7 +79,7 @@ def write_parquet(package: Package, out: Path) -> dict[str, Any]:
         pq.write_table(_arrow_table(package, name), path, compression="zstd", write_statistics=True)
         resources.append({
             "name": name, "type": "table", "path": path.name, "format": "parquet",
-            "mediatype": "application/vnd.apache.parquet", "bytes": path.stat().st_size,
+            "mediatype": "application/vnd.apache.parquet",
             "hash": f"sha256:{sha256(path)}", "schema": table.schema,
         })
     descriptor = {

@@ -60,6 +60,7 @@ def build_release(root: str | Path | None, outdir: Path, *, force: bool = False)
         refuse_rewrite(package, manifest_text(record))
     except PackageError as exc:
         raise ReleaseError(f"refusing to release: {exc}") from None
+    from coalition_data.formats import write_formats
     name = f"{package.descriptor['name']}-{package.version}"
     if not (NAME.fullmatch(package.descriptor["name"]) and SEMVER.fullmatch(package.version)):
         raise ReleaseError(f"refusing to release: {name!r} is not a safe folder name")  # validate says so first
@@ -75,6 +76,7 @@ def build_release(root: str | Path | None, outdir: Path, *, force: bool = False)
         staged.mkdir()
         _copy_tables(package, staged)
         write_parquet(package, staged / PARQUET_DIR)
+        write_formats(package, staged)
         for extra in COPIED:
             if (package.root / extra).exists() or (package.root / extra).is_symlink():
                 (staged / extra).write_bytes(read_bytes(member(package.root, package.root / extra)))
@@ -252,6 +254,11 @@ Release {version} of `{name}`. {package.descriptor.get('description', '')}
   dictionary-encoded enums that pandas reads as ordered categoricals, R as factors and DuckDB as
   text; column descriptions and allowed values in the field metadata), described in
   `parquet/datapackage.json`.
+- `{name}.xlsx`: an Excel workbook, a README sheet and one sheet per table (dates as date cells,
+  counts as numbers, missing values as empty cells); opens in Excel or LibreOffice with no import dialog.
+- `{name}.sqlite`: a SQLite database with primary and foreign keys and the table and column
+  descriptions (`_tables`, `_columns`); `datasette {name}.sqlite -m {name}.metadata.json` serves it.
+- `stata/<table>.dta`: Stata 14+ files (format 118, UTF-8), enums value-labelled, dates as `%td`.
 - `data/sources/*.txt`: the five articles, verbatim; claims point into them by code-point offsets.
 - `CHANGELOG.md` (what changed in each version), `LICENSE`, `CITATION.cff`, and `SHA256SUMS`
   (check with `sha256sum -c SHA256SUMS`).

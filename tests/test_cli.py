@@ -72,12 +72,12 @@ def test_frictionless_cross_check_agrees_on_valid_data() -> None:
     assert result.returncode == 0, result.stdout
 
 
-@pytest.mark.parametrize("argv", [["validate"], ["release", "dist"]])
-def test_without_the_validate_extra_the_command_names_the_extra(argv: list[str], tmp_path) -> None:
+@pytest.mark.parametrize(("argv", "extra"), [(["validate"], "validate"), (["release", "dist"], "release")])
+def test_without_the_validate_extra_the_command_names_the_extra(argv: list[str], extra: str, tmp_path) -> None:
     """A plain `pip install` has no frictionless, pandera or pyarrow: say which extra to install, exit 2."""
     hide = "import sys; [sys.modules.__setitem__(m, None) for m in ('frictionless', 'pandera', 'pyarrow')]; "
     run = subprocess.run([sys.executable, "-c", hide + f"from coalition_data.cli import main; sys.exit(main({argv!r}))"],
                          capture_output=True, text=True, cwd=tmp_path, check=False)
     assert run.returncode == 2, run.stderr
-    assert "pip install 'coalition-data[validate]'" in run.stderr and "Traceback" not in run.stderr
+    assert f"pip install 'coalition-data[{extra}]'" in run.stderr and "Traceback" not in run.stderr
     assert not (tmp_path / "dist").exists()

@@ -49,16 +49,20 @@ class ColumnCheck:
     # shared by all the column's checks that have one, so long texts are scanned once).
     suspects: str | None = None
 
-    def passes(self, column: str) -> pl.Expr:
-        col = pl.col(column)
+    def passes(self, column: str, *, as_text: bool = False) -> pl.Expr:
+        col = pl.col(column).cast(pl.String) if as_text else pl.col(column)
         return col.is_null() | self.ok(col)
 
     @property
     def check(self) -> pa.Check:
+        return self.pandera_check()
+
+    def pandera_check(self, *, as_text: bool = False) -> pa.Check:
+        """The Pandera check; ``as_text`` runs it on a ``pl.Enum`` column's text."""
         import pandera.polars as pa
 
         def run(data: Any) -> pl.LazyFrame:
-            return data.lazyframe.select(self.passes(data.key))
+            return data.lazyframe.select(self.passes(data.key, as_text=as_text))
 
         return pa.Check(run, error=self.rule.rule)
 
@@ -205,8 +209,11 @@ def failure_count(frame: pl.DataFrame, table: Table) -> int:
     return total
 
 
-def build(table: Table) -> tuple[pa.DataFrameSchema, dict[tuple[str | None, str], Rule]]:
-    """The Pandera schema for a table read by csv_reading (enum columns still strings), and its rules by (column, check)."""
+def build(table: Table, *, enums: bool = False) -> tuple[pa.DataFrameSchema, dict[tuple[str | None, str], Rule]]:
+    """The Pandera schema for a table read by csv_reading (enum columns still strings), and its rules by (column, check).
+
+    ``enums``: enum columns as ``pl.Enum``, as ``load`` returns them (their text rules still run on the text).
+    """
     import pandera.polars as pa
 
     columns = {}
@@ -215,15 +222,16 @@ def build(table: Table) -> tuple[pa.DataFrameSchema, dict[tuple[str | None, str]
         name = spec["name"]
         constraints = spec.get("constraints", {})
         dtype = field_dtype(spec)
-        if isinstance(dtype, pl.Enum):
+        if isinstance(dtype, pl.Enum) and not enums:
             dtype = pl.String()
+        as_text = isinstance(dtype, pl.Enum)
         checks = field_checks(spec)
         for check in checks:
             rules[(name, check.rule.rule)] = check.rule
         required = bool(constraints.get("required"))
         columns[name] = pa.Column(dtype, nullable=not required,
                                   unique=bool(constraints.get("unique")) and required,
-                                  checks=[check.check for check in checks])
+                                  checks=[check.pandera_check(as_text=as_text) for check in checks])
         rules[(name, "not_nullable")] = Rule("required", "a value is required")
         rules[(name, "field_uniqueness")] = Rule("unique", "value repeats: it must be unique")
     key = table.primary_key
