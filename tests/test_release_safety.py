@@ -11,7 +11,12 @@ import pytest
 from conftest import REPO, PackageCopy
 
 from coalition_data.cli import main
+from coalition_data.package import open_package
 from coalition_data.release import ReleaseError, build_release
+
+
+RELEASE = f"coalition-data-{open_package(REPO).version}"  # the folder a release of the shipped data is named
+VERSION = open_package(REPO).version
 
 
 def snapshot(root: Path) -> dict[str, object]:
@@ -33,8 +38,8 @@ def world(package: PackageCopy, tmp_path: Path) -> tuple[PackageCopy, Path, dict
     """A package beside a sibling folder full of someone else's files, with snapshots of both."""
     shutil.copy(REPO / "CHANGELOG.md", package.root / "CHANGELOG.md")
     sibling = tmp_path / "sibling"
-    (sibling / "coalition-data-0.4.0").mkdir(parents=True)
-    (sibling / "coalition-data-0.4.0" / "thesis.tex").write_text("years of work", encoding="utf-8")
+    (sibling / RELEASE).mkdir(parents=True)
+    (sibling / RELEASE / "thesis.tex").write_text("years of work", encoding="utf-8")
     (sibling / "notes.txt").write_text("keep me", encoding="utf-8")
     return package, sibling, snapshot(package.root), snapshot(sibling)
 
@@ -103,8 +108,8 @@ def test_a_target_that_is_a_link_is_refused(world, tmp_path: Path, capsys) -> No
     package, sibling, _, before = world
     out = tmp_path / "dist"
     out.mkdir()
-    (out / "coalition-data-0.4.0").symlink_to(sibling / "coalition-data-0.4.0")
-    (out / "coalition-data-0.4.0.zip").symlink_to(sibling / "notes.txt")
+    (out / RELEASE).symlink_to(sibling / RELEASE)
+    (out / f"{RELEASE}.zip").symlink_to(sibling / "notes.txt")
     assert release_cli(package, out, "--force") == 2
     assert "symbolic link" in capsys.readouterr().err
     assert snapshot(sibling) == before
@@ -120,7 +125,7 @@ def test_force_replaces_an_earlier_release_and_only_that(world, tmp_path: Path) 
     first = snapshot(folder)
     assert build_release(package.root, out, force=True) == folder
     assert snapshot(folder) == first
-    assert sorted(p.name for p in out.iterdir()) == ["coalition-data-0.4.0", "coalition-data-0.4.0.zip", "unrelated.txt"]
+    assert sorted(p.name for p in out.iterdir()) == [RELEASE, f"{RELEASE}.zip", "unrelated.txt"]
 
 
 @pytest.mark.parametrize("tamper", ["added", "edited", "linked"])
@@ -144,10 +149,10 @@ def test_force_refuses_a_zip_that_is_not_an_earlier_release(world, tmp_path: Pat
     package, _, _, _ = world
     out = tmp_path / "dist"
     out.mkdir()
-    (out / "coalition-data-0.4.0.zip").write_bytes(b"my own zip, not a release")
+    (out / f"{RELEASE}.zip").write_bytes(b"my own zip, not a release")
     with pytest.raises(ReleaseError, match="not an earlier release"):
         build_release(package.root, out, force=True)
-    assert (out / "coalition-data-0.4.0.zip").read_bytes() == b"my own zip, not a release"
+    assert (out / f"{RELEASE}.zip").read_bytes() == b"my own zip, not a release"
 
 
 def test_re_releasing_an_unpacked_release_into_its_own_parent_keeps_it(world, tmp_path: Path, capsys) -> None:
@@ -178,7 +183,7 @@ def test_a_failure_mid_build_leaves_everything_as_it_was(world, tmp_path: Path, 
 def test_a_release_record_is_never_rewritten(world, tmp_path: Path, capsys) -> None:
     package, _, _, _ = world
     build_release(package.root, tmp_path / "first")
-    record = package.root / "releases" / "0.4.0.json"
+    record = package.root / "releases" / f"{VERSION}.json"
     recorded = record.read_bytes()
     build_release(package.root, tmp_path / "again")  # the same data: the same record, left as it is
     assert record.read_bytes() == recorded
@@ -193,10 +198,10 @@ def test_a_release_record_is_never_rewritten(world, tmp_path: Path, capsys) -> N
 
 def test_a_different_record_under_the_same_version_is_refused(world, tmp_path: Path, capsys) -> None:
     package, _, _, _ = world
-    record = package.root / "releases" / "0.4.0.json"
+    record = package.root / "releases" / f"{VERSION}.json"
     build_release(package.root, tmp_path / "first")
     text = json.loads(record.read_text(encoding="utf-8"))
-    text["built_by"] = "an earlier build of 0.4.0"  # same data, yet not the record this build would write
+    text["built_by"] = "an earlier build of this version"  # same data, yet not the record this build would write
     record.write_text(json.dumps(text, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
     recorded = record.read_bytes()
     assert release_cli(package, tmp_path / "second") == 2
