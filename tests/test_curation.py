@@ -73,20 +73,15 @@ def test_airstrike_has_four_dead_and_both_characterisations() -> None:
     assert "بابل" in places["name_ar"].to_list()
 
 
-@pytest.mark.parametrize(("year", "source_ids"), [
-    (2025, {"000_0f24138b4bfb8b6c", "001_c69383b77fba2e83"}),
-    (2026, {"000_0f24138b4bfb8b6c", "001_c69383b77fba2e83", "003_5c17764dc2a32bb9"}),
-])
-def test_deadlines_are_month_precision(year: int, source_ids: set[str]) -> None:
-    deadlines = load("events").filter(pl.col("event_type") == "mission-deadline",
-                                      pl.col("date_start").dt.year() == year)
+def test_the_syria_mission_runs_to_a_stated_month() -> None:
+    deadlines = load("events").filter(pl.col("event_type") == "mission-deadline", pl.col("date_start").dt.year() == 2026)
     assert deadlines.height == 1
     row = deadlines.row(0, named=True)
-    assert (row["date_start"], row["date_end"]) == (dt.date(year, 9, 1), dt.date(year, 9, 30))
+    assert (row["date_start"], row["date_end"]) == (dt.date(2026, 9, 1), dt.date(2026, 9, 30))
     assert row["date_precision"] == "month" and row["status"] == "planned"
     sources = set(load("event_claims").filter(pl.col("event_id") == row["event_id"])
                   .join(load("claims"), on="claim_id")["source_id"])
-    assert source_ids <= sources
+    assert {"000_0f24138b4bfb8b6c", "001_c69383b77fba2e83", "003_5c17764dc2a32bb9"} <= sources
 
 
 def test_troop_count_is_linked_across_every_article_that_gives_it() -> None:
@@ -152,7 +147,8 @@ def actors_of(event_id: str, role: str) -> set[str]:
 
 def test_a_weekday_nothing_anchors_dates_004_as_a_range_of_thursdays() -> None:
     """004 dates its lead only 'on Thursday': the first Thursday after the Wednesday 31 July 2024 it reports as past,
-    to the last Thursday before 27 September 2024, when 001 and 003 date the announcement it says was postponed."""
+    to the last Thursday before 27 September 2024, when 003 dates the announcement it says was postponed (001 says only
+    'yesterday evening')."""
     source = load("sources").filter(pl.col("source_id") == "004_4638acede8f0e47e").row(0, named=True)
     assert (source["date_precision"], source["date_basis"]) == ("range", "bounded")
     start, end = source["date_start"], source["date_end"]
@@ -162,8 +158,11 @@ def test_a_weekday_nothing_anchors_dates_004_as_a_range_of_thursdays() -> None:
     thursday = claims_quoting("يوم الخميس", "004_4638acede8f0e47e")
     assert thursday
     of_004 = load("claims").filter(pl.col("source_id") == "004_4638acede8f0e47e")
-    events_004 = load("events").join(load("event_claims").filter(pl.col("claim_id").is_in(of_004["claim_id"].implode()))
-                                     .select("event_id").unique(), on="event_id")
+    # events that only 004 supports take their date from it (an event others date, such as the agreement, does not)
+    only_004 = (load("event_claims").join(load("claims").select("claim_id", "source_id"), on="claim_id")
+                .group_by("event_id").agg((pl.col("source_id") == "004_4638acede8f0e47e").all().alias("only"))
+                .filter(pl.col("only")).select("event_id"))
+    events_004 = load("events").join(only_004, on="event_id")
     for frame, key in ((of_004, "claim_id"), (events_004, "event_id")):
         single = frame.filter(pl.col("date_precision") == "day", pl.col("date_start") > dt.date(2024, 7, 31))
         assert single[key].to_list() == [], key
@@ -197,6 +196,33 @@ def test_the_start_of_the_talks_is_one_event_over_both_dates() -> None:
     retired = load("retired_ids").filter(pl.col("table_name") == "events")
     assert row["event_id"] in retired["replaced_by"].to_list()
     assert not set(retired["id"]) & set(load("events")["event_id"])
+
+
+@pytest.mark.parametrize(("one_side", "other_side", "event_type", "start", "end"), [
+    # the committee: 000 "announced on 25 January 2024" against 001 "the rounds that began on 27 January"
+    ("أعلنت في 25 يناير 2024", "بدأت في بغداد في 27 يناير", "committee-formation", dt.date(2024, 1, 25), dt.date(2024, 1, 27)),
+    # the deadline: 001 "definitively by the end of September 2025" against 003 "the second until September 2026"
+    ("بشكل نهائي في موعد أقصاه نهاية سبتمبر/أيلول 2025", "والثانية تمتد حتى سبتمبر/أيلول 2026", "mission-deadline",
+     dt.date(2025, 9, 1), dt.date(2026, 9, 30)),
+    # the talks: 002 "since August 2023" against 001 "began in Baghdad on 27 January"
+    ("التي بدأت منذ أغسطس/آب 2023", "بدأت في بغداد في 27 يناير", "negotiation", dt.date(2023, 8, 1), dt.date(2024, 1, 27)),
+])
+def test_an_event_dated_differently_by_contradicting_claims_spans_both(
+        one_side: str, other_side: str, event_type: str, start: dt.date, end: dt.date) -> None:
+    """CURATION.md: claims linked `contradicts` about when an event happens both support it, and its dates are the
+    bounds both sides allow (a bounded range over both), not the day or month one side gives; the note quotes both."""
+    a, b = claims_quoting(one_side), claims_quoting(other_side)
+    assert len(a) == 1 and len(b) == 1
+    assert linked(a[0], b[0]) == "contradicts"
+    shared = (load("event_claims").filter(pl.col("claim_id") == a[0])
+              .join(load("event_claims").filter(pl.col("claim_id") == b[0]), on="event_id")
+              .join(load("events"), on="event_id").filter(pl.col("event_type") == event_type))
+    assert shared.height == 1
+    row = shared.row(0, named=True)
+    assert (row["date_start"], row["date_end"]) == (start, end)
+    assert (row["date_precision"], row["date_basis"]) == ("range", "bounded")
+    sides = load("claims").filter(pl.col("claim_id").is_in([a[0], b[0]]))["source_id"].str.slice(0, 3)
+    assert all(side in row["date_note_en"] for side in sides), row["date_note_en"]
 
 
 def test_the_deadline_in_iraq_is_linked_to_the_second_phase_until_2026() -> None:
@@ -248,3 +274,12 @@ def test_names_are_names_of_the_thing_they_name() -> None:
     assert heading["kind"].cast(pl.String).to_list() == ["sub-heading"]
     forces = load("actors").filter(pl.col("name_ar").is_in(["قوات فرنسية", "أسترالية", "بريطانية"]))
     assert forces.height == 3 and forces["parent_actor_id"].null_count() == 0
+
+
+def test_the_contingents_the_articles_name_together_have_one_parent() -> None:
+    """001 and 004: French, Australian and British forces 'operating within the coalition forces': one rule for all
+    three, the coalition as parent and the country in country_code."""
+    coalition = load("actors").filter(pl.col("name_ar") == "التحالف الدولي")["actor_id"][0]
+    forces = load("actors").filter(pl.col("name_ar").is_in(["قوات فرنسية", "أسترالية", "بريطانية"]))
+    assert forces["parent_actor_id"].to_list() == [coalition] * 3
+    assert sorted(forces["country_code"].to_list()) == ["AUS", "FRA", "GBR"]
