@@ -32,9 +32,18 @@ def check_target(outdir: Path, package_root: Path, *, force: bool = False) -> No
         raise SiteError(f"{outdir}: is inside the data package ({package}); write the site somewhere else")
     if package.is_relative_to(target):
         raise SiteError(f"{outdir}: holds the data package ({package}); write the site somewhere else")
-    if outdir.is_dir() and any(outdir.iterdir()) and _our_files(outdir) is None and not force:
-        raise SiteError(f"{outdir}: is a non-empty folder that is not a site written by coalition-data; "
-                        "give an empty or new folder, or --force to move it aside (it is kept, not deleted)")
+    if outdir.is_dir() and any(outdir.iterdir()) and _our_files(outdir) is None:
+        if force and target in _never_moved():
+            raise SiteError(f"{outdir}: is the home, temporary, current or a parent folder; even with --force "
+                            "a site goes in a folder of its own")
+        if not force:
+            raise SiteError(f"{outdir}: is a non-empty folder that is not a site written by coalition-data; "
+                            "give an empty or new folder, or --force to move it aside (it is kept, not deleted)")
+
+
+def _never_moved() -> set[Path]:
+    cwd = Path.cwd().resolve()
+    return {cwd, *cwd.parents, Path.home().resolve(), Path(tempfile.gettempdir()).resolve(), Path("/").resolve()}
 
 
 def _our_files(folder: Path) -> list[str] | None:
