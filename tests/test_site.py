@@ -17,6 +17,8 @@ from urllib.parse import unquote, urlsplit
 import polars as pl
 import pytest
 from conftest import REPO, PackageCopy
+from hypothesis import given
+from hypothesis import strategies as st
 
 from coalition_data.cli import main
 from coalition_data.loader import load
@@ -24,6 +26,7 @@ from coalition_data.site import PAGE_SIZE, SiteError, write_site
 from coalition_data.site.browser import chromium, missing
 from coalition_data.site.folder import MARKER
 from coalition_data.site.screenshots import ARTICLE_PNG, EVENT_PNG, RECORD, inputs_hash, shown
+from coalition_data.site.text import Span, in_sentence, pieces
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 from generate import generate  # noqa: E402
@@ -115,6 +118,24 @@ def test_every_row_gets_its_page_and_every_link_lands(site: Path) -> None:
     for table, frame in {"claims": load("claims"), "events": load("events")}.items():
         assert re.search(rf"<code>{table}</code></td><td class=\"num\">{frame.height}<", index)
     assert json.loads((site / MARKER).read_text())["files"]
+
+
+def test_differing_accounts_of_an_event_sit_side_by_side(site: Path) -> None:
+    links = load("claim_links").filter(pl.col("relation").is_in(["contradicts", "frames-differently"]))
+    claims = load("claims")
+    event_claims = load("event_claims")
+    assert links.height > 0
+    for link in links.iter_rows(named=True):
+        pair = [link["claim_id"], link["other_claim_id"]]
+        events = event_claims.filter(pl.col("claim_id").is_in(pair))["event_id"].unique()
+        assert events.len() > 0
+        for event_id in events:
+            html = (site / "events" / f"{event_id}.html").read_text(encoding="utf-8")
+            blocks = re.findall(r'<div class="side-by-side">(.*?)\n</div>\n</div>', html, re.S)
+            hrefs = [re.findall(r'class="quote-link" href="\.\./sources/([^"#]+)\.html#([^"]+)"', b) for b in blocks]
+            expected = [tuple(claims.filter(pl.col("claim_id") == c).select("source_id", "claim_id").row(0))
+                        for c in pair]
+            assert expected in hrefs, (event_id, pair)
 
 
 def test_the_shipped_site_builds_in_a_few_seconds(tmp_path: Path) -> None:
@@ -412,3 +433,39 @@ def test_the_screenshots_are_current() -> None:
         assert hashlib.sha256(data).hexdigest() == record["png_sha256"][name], f"{name} is not the one recorded"
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", data[16:24])[0] == 1280
         assert f"](docs/{name})" in readme
+
+
+# The article's pieces, for any spans.
+
+@given(st.integers(1, 60).flatmap(lambda n: st.tuples(
+    st.just(n), st.lists(st.tuples(st.integers(0, n - 1), st.integers(1, n)), max_size=8))))
+def test_pieces_nest_properly_and_cover_each_span_exactly(case: tuple[int, list[tuple[int, int]]]) -> None:
+    length, bounds = case
+    text = "".join(chr(0x0627 + i % 20) for i in range(length))
+    spans = [Span(a, b, "claim", f"C{i}", number=i) for i, (a, b) in enumerate(bounds) if a < b]
+    stack: list[Span] = []
+    covered: dict[str, str] = {s.key: "" for s in spans}
+    firsts: list[str] = []
+    shown = ""
+    for piece in pieces(text, spans):
+        if piece.kind == "text":
+            shown += piece.text
+            for span in stack:
+                covered[span.key] += piece.text
+        elif piece.kind == "open":
+            assert piece.span not in stack  # a span's pieces never nest in each other
+            stack.append(piece.span)
+            firsts += [piece.span.key] if piece.first else []
+        else:
+            assert stack.pop() == piece.span  # closes what it opened last
+    assert shown == text and stack == []
+    assert covered == {s.key: text[s.start:s.end] for s in spans}
+    assert sorted(firsts) == sorted(s.key for s in spans)
+
+
+def test_a_quote_is_shown_in_its_sentence() -> None:
+    text = "جملة أولى. ثم قال الوزير إن القوات ستغادر قريبا في الموعد. جملة ثالثة"
+    start = text.index("إن القوات")
+    end = text.index(" في الموعد")
+    assert in_sentence(text, start, end) == ("ثم قال الوزير ", "إن القوات ستغادر قريبا", " في الموعد.")
+    assert in_sentence(text, 0, text.index(".") + 1) == ("", "جملة أولى.", "")
