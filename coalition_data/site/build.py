@@ -235,7 +235,7 @@ class Site:
                 text += names(self.places[link["location_id"]], self.place_names.get(link["location_id"], []))
             entries.append(["event", eid, f"{date_text(event)}: {event['title_en']}", f"events/{eid}.html", text])
         for cid, claim in self.claims.items():
-            entries.append(["claim", cid, claim["text_en"] or claim["quote_ar"],
+            entries.append(["claim", cid, f"{cid}: {claim['text_en'] or claim['quote_ar']}",
                             f"sources/{claim['source_id']}.html#{cid}", [cid, claim["quote_ar"], claim["text_en"] or ""]])
         for aid, actor in self.actors.items():
             entries.append(["actor", aid, f"{actor['name_en']} ({actor['name_ar']})", f"actors/{aid}.html",
