@@ -138,10 +138,15 @@ def test_differing_accounts_of_an_event_sit_side_by_side(site: Path) -> None:
             assert expected in hrefs, (event_id, pair)
 
 
-def test_the_shipped_site_builds_in_a_few_seconds(tmp_path: Path) -> None:
+def test_the_shipped_site_builds_in_a_few_seconds_and_the_same_each_time(site: Path, tmp_path: Path) -> None:
     start = time.perf_counter()
-    write_site(None, tmp_path / "site")
+    again = write_site(None, tmp_path / "site")
     assert time.perf_counter() - start < 10  # about 1 s alone; the machine running the tests is shared
+
+    def files(root: Path) -> dict[str, bytes]:
+        return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+    assert files(again) == files(site)
 
 
 def test_a_large_package_gets_paginated_listings(tmp_path: Path) -> None:
@@ -204,6 +209,14 @@ def test_it_replaces_its_own_site_and_moves_a_foreign_folder_aside_only_with_for
     assert (tmp_path / "site.replaced-1" / "my-notes.txt").read_text() == "mine"
     assert (out / "index.html").is_file() and not (out / "my-notes.txt").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site", "site.replaced-1"]  # no temporary folder left
+
+
+def test_a_dangling_reference_is_a_clear_error(package: PackageCopy, tmp_path: Path, capsys: Any) -> None:
+    package.set_cell("event_actors", 2, "actor_id", "AC9999")
+    assert main(["site", str(tmp_path / "out"), "--path", str(package.root)]) == 2
+    err = capsys.readouterr().err
+    assert "event_actors.csv" in err and "AC9999" in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
 
 
 def test_a_claim_whose_offsets_miss_its_quote_is_a_clear_error(package: PackageCopy, tmp_path: Path,

@@ -60,6 +60,7 @@ class Site:
 
         self.package, self.page_size = package, max(1, page_size)
         frames = load_all(path=path)
+        self._check_references(frames)
         self.counts = {name: frame.height for name, frame in frames.items()}
         rows = {name: frame.to_dicts() for name, frame in frames.items()}
         self.sources = {r["source_id"]: r for r in rows["sources"]}
@@ -91,6 +92,27 @@ class Site:
         self._check_spans()
         self.timeline = sorted(self.events.values(), key=lambda e: (e["date_start"] is None, e["date_start"] or date.min,
                                                                     e["date_end"] or date.max, e["event_id"]))
+
+    def _check_references(self, frames: dict[str, Any]) -> None:
+        """Every foreign key the schemas declare must land, or a page would link to nothing."""
+        import polars as pl
+
+        for name, table in self.package.tables.items():
+            for key in table.schema.get("foreignKeys", []):
+                fields, reference = key.get("fields"), key.get("reference", {})
+                fields = [fields] if isinstance(fields, str) else fields
+                target = reference.get("resource") or name
+                targets = reference.get("fields")
+                targets = [targets] if isinstance(targets, str) else targets
+                if target not in frames or not fields or not targets or len(fields) != len(targets):
+                    continue
+                rows = frames[name].select(fields).drop_nulls()
+                missing = rows.join(frames[target].select(pl.col(t).alias(f) for f, t in zip(fields, targets)),
+                                    on=fields, how="anti")
+                if missing.height:
+                    value = ", ".join(str(v) for v in missing.row(0))
+                    raise SiteError(f"{table.path}: {', '.join(fields)} {value!r} is not in {target} "
+                                    f"({missing.height} such row(s); run `coalition-data validate`)")
 
     def _text(self, source: dict[str, Any]) -> str:
         try:
