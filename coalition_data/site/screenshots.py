@@ -51,15 +51,17 @@ def take(outdir: Path, path: str | Path | None = None) -> list[Path]:
     outdir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="coalition-site-") as temp:
         site = write_site(path, Path(temp) / "site")
-        driver = chromium(Path(temp) / "profile")
+        driver = chromium(Path(temp) / "profile", height=1100)
         try:
-            driver.get((site / article_page).as_uri() + f"#{claim_id}")
+            driver.get((site / article_page).as_uri())
+            driver.find_element("id", claim_id).click()  # selected as a reader would, the page's top in view
+            driver.execute_script("window.scrollTo(0, 0)")
             driver.save_screenshot(str(outdir / ARTICLE_PNG))
             driver.get((site / event_page).as_uri())
             driver.save_screenshot(str(outdir / EVENT_PNG))
         finally:
             driver.quit()
-        record = {"article_page": f"{article_page}#{claim_id}", "event_page": event_page,
+        record = {"article_page": article_page, "selected_claim": claim_id, "event_page": event_page,
                   "inputs_sha256": inputs_hash(site, (article_page, event_page)),
                   "png_sha256": {name: hashlib.sha256((outdir / name).read_bytes()).hexdigest()
                                  for name in (ARTICLE_PNG, EVENT_PNG)},
