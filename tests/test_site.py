@@ -175,26 +175,17 @@ def test_it_refuses_the_package_a_file_a_symlink_and_a_foreign_folder(tmp_path: 
     foreign = tmp_path / "foreign"
     foreign.mkdir()
     (foreign / "notes.txt").write_text("mine")
-    for target, words in ((REPO / "data" / "site-out", "inside the data package's folder"),
-                          (REPO / "schemas" / "a" / "b", "inside the data package's folder"),
-                          (REPO / "coalition_data" / "site-out", "inside the data package's folder"),
+    for target, words in ((REPO / "site-out", f"is inside {REPO}"), (REPO / "data" / "a" / "b", f"is inside {REPO}"),
                           (REPO, "is or holds the data package"), (REPO.parent, "is or holds the data package"),
                           (file, "is a file"), (link, "symbolic link"),
                           (foreign, "not a site written by coalition-data")):
         assert main(["site", str(target)]) == 2
         err = capsys.readouterr().err
         assert words in err and "Traceback" not in err
-    assert not (REPO / "data" / "site-out").exists() and not (REPO / "schemas" / "a").exists()
+    assert not (REPO / "site-out").exists() and not (REPO / "data" / "a").exists()
     assert file.read_text() == "keep" and not any(real.iterdir())
     assert [p.name for p in foreign.iterdir()] == ["notes.txt"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file.txt", "foreign", "link", "real"]
-
-
-def test_a_release_folder_beside_the_data_may_hold_the_site(package: PackageCopy) -> None:
-    """The release writes its folder under the checkout (e.g. dist/), outside data/ and schemas/."""
-    out = write_site(package.root, package.root / "dist" / "release" / "site")
-    assert (out / "index.html").is_file()
-    assert sorted(p.name for p in package.root.iterdir()) == ["data", "datapackage.json", "dist", "schemas"]
 
 
 def test_it_replaces_its_own_site_and_moves_a_foreign_folder_aside_only_with_force(tmp_path: Path, capsys: Any) -> None:

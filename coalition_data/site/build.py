@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from coalition_data.package import BUNDLED, Package, PackageError, inside, open_package
+from coalition_data.package import Package, PackageError, inside, open_package
 from coalition_data.site.folder import SiteError, check_target, write_atomically
 from coalition_data.site.text import Span, date_text, in_sentence, pieces
 
@@ -26,23 +26,10 @@ def write_site(package_root_or_path: str | Path | None, outdir: Path, *, force: 
     ``outdir``, built beside it and renamed into place; return ``outdir``."""
     package = open_package(package_root_or_path)
     outdir = Path(outdir)
-    check_target(outdir, package.root, _package_folders(package), force=force)
+    library = Path(__file__).resolve().parent.parent  # never write into the installed library
+    check_target(outdir, package.root, library, force=force)
     site = Site(package, package_root_or_path, page_size)
-    folders = [*_package_folders(package), *(site.text_files[sid].parent for sid in site.sources)]
-    return write_atomically(outdir, package.root, folders, site.write, force=force)
-
-
-def _package_folders(package: Package) -> list[Path]:
-    """The folders holding the package's files: an installed package's whole folder; in a checkout the
-    folders of its tables and schemas (the repository around them may hold a site, say in dist/)."""
-    library = Path(__file__).resolve().parent.parent
-    if package.root.name == BUNDLED:
-        return [package.root.parent, library]  # the installed library
-    folders = [library, *(table.path.parent for table in package.tables.values())]
-    for resource in package.descriptor["resources"]:
-        if isinstance(resource.get("schema"), str):
-            folders.append(inside(package.root, resource["schema"]).parent)
-    return folders
+    return write_atomically(outdir, package.root, library, site.write, force=force)
 
 
 def _by(rows: list[dict[str, Any]], key: str) -> dict[Any, list[dict[str, Any]]]:
@@ -87,7 +74,6 @@ class Site:
         for link in rows["claim_links"]:
             self.links[link["claim_id"]].append({**link, "other": link["other_claim_id"], "reverse": False})
             self.links[link["other_claim_id"]].append({**link, "other": link["claim_id"], "reverse": True})
-        self.text_files: dict[str, Path] = {}
         self.texts = {sid: self._text(row) for sid, row in self.sources.items()}
         self._check_spans()
         self.timeline = sorted(self.events.values(), key=lambda e: (e["date_start"] is None, e["date_start"] or date.min,
@@ -116,7 +102,7 @@ class Site:
 
     def _text(self, source: dict[str, Any]) -> str:
         try:
-            file = self.text_files[source["source_id"]] = inside(self.package.root, source["path"])
+            file = inside(self.package.root, source["path"])
             raw = file.read_bytes()
         except (PackageError, OSError) as exc:
             raise SiteError(f"{self.package.tables['sources'].path}: source {source['source_id']}: "

@@ -12,7 +12,7 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 
 MARKER = ".coalition-data-site.json"
@@ -22,11 +22,9 @@ class SiteError(Exception):
     """The site cannot be written where or as asked."""
 
 
-def check_target(outdir: Path, package_root: Path, package_folders: Iterable[Path] = (), *,
-                 force: bool = False) -> None:
-    """Refuse a symlink, a file, the package folder, a folder inside one that holds the package's files
-    (``package_folders``: where its tables, schemas and texts lie) or holding the package, or a folder
-    that is not ours."""
+def check_target(outdir: Path, package_root: Path, library: Path | None = None, *, force: bool = False) -> None:
+    """Refuse a symlink, a file, a folder inside the package or the library (or holding the package), or
+    a non-empty folder that is not an earlier site."""
     if outdir.is_symlink():
         raise SiteError(f"{outdir}: is a symbolic link; give a real folder")
     if outdir.exists() and not outdir.is_dir():
@@ -34,9 +32,9 @@ def check_target(outdir: Path, package_root: Path, package_folders: Iterable[Pat
     target, package = outdir.resolve(), package_root.resolve()
     if package.is_relative_to(target):
         raise SiteError(f"{outdir}: is or holds the data package ({package}); write the site somewhere else")
-    for folder in {*(f.resolve() for f in package_folders if f.resolve() != package)}:
+    for folder in (package, *([library.resolve()] if library else [])):
         if target.is_relative_to(folder):
-            raise SiteError(f"{outdir}: is inside the data package's folder {folder}; write the site somewhere else")
+            raise SiteError(f"{outdir}: is inside {folder}; write the site somewhere else")
     if outdir.is_dir() and any(outdir.iterdir()) and _our_files(outdir) is None:
         if force and target in _never_moved():
             raise SiteError(f"{outdir}: is the home, temporary, current or a parent folder; even with --force "
@@ -63,10 +61,10 @@ def _our_files(folder: Path) -> list[str] | None:
     return listed if present == {*listed, MARKER} else None
 
 
-def write_atomically(outdir: Path, package_root: Path, package_folders: Iterable[Path],
-                     write: Callable[[Path], None], *, force: bool = False) -> Path:
+def write_atomically(outdir: Path, package_root: Path, library: Path | None, write: Callable[[Path], None], *,
+                     force: bool = False) -> Path:
     """Call ``write(temp)`` to fill a temporary folder beside ``outdir``, then put it in ``outdir``'s place."""
-    check_target(outdir, package_root, package_folders, force=force)
+    check_target(outdir, package_root, library, force=force)
     outdir.parent.mkdir(parents=True, exist_ok=True)
     temp = Path(tempfile.mkdtemp(dir=outdir.parent, prefix=f".{outdir.name}.building-"))
     try:
