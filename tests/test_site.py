@@ -473,3 +473,12 @@ def test_a_quote_is_shown_in_its_sentence() -> None:
     end = text.index(" في الموعد")
     assert in_sentence(text, start, end) == ("ثم قال الوزير ", "إن القوات ستغادر قريبا", " في الموعد.")
     assert in_sentence(text, 0, text.index(".") + 1) == ("", "جملة أولى.", "")
+
+
+def test_an_article_changed_since_its_hash_is_a_clear_error(package: PackageCopy, tmp_path: Path, capsys: Any) -> None:
+    text = package.root / "data" / "sources" / "002_8cb95a9eb40e0622.txt"
+    text.write_bytes(text.read_bytes().replace("الدولي".encode(), "الدولى".encode(), 1))
+    assert main(["site", str(tmp_path / "out"), "--path", str(package.root)]) == 2
+    err = capsys.readouterr().err
+    assert "002_8cb95a9eb40e0622" in err and "SHA-256" in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()

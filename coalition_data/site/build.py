@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 from collections import defaultdict
@@ -10,7 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from coalition_data.package import Package, PackageError, inside, open_package
+from coalition_data.package import Package, open_package
 from coalition_data.site.folder import SiteError, check_target, write_atomically
 from coalition_data.site.text import Span, date_text, in_sentence, pieces
 
@@ -43,7 +42,7 @@ class Site:
     """The package's tables, indexed for the pages that cite each other."""
 
     def __init__(self, package: Package, path: str | Path | None, page_size: int) -> None:
-        from coalition_data.loader import load_all
+        from coalition_data.loader import load_all, source_text
 
         self.package, self.page_size = package, max(1, page_size)
         frames = load_all(path=path)
@@ -74,7 +73,7 @@ class Site:
         for link in rows["claim_links"]:
             self.links[link["claim_id"]].append({**link, "other": link["other_claim_id"], "reverse": False})
             self.links[link["other_claim_id"]].append({**link, "other": link["claim_id"], "reverse": True})
-        self.texts = {sid: self._text(row) for sid, row in self.sources.items()}
+        self.texts = {sid: source_text(sid, path=path) for sid in self.sources}  # checked against its SHA-256
         self._check_spans()
         self.timeline = sorted(self.events.values(), key=lambda e: (e["date_start"] is None, e["date_start"] or date.min,
                                                                     e["date_end"] or date.max, e["event_id"]))
@@ -99,21 +98,6 @@ class Site:
                     value = ", ".join(str(v) for v in missing.row(0))
                     raise SiteError(f"{table.path}: {', '.join(fields)} {value!r} is not in {target} "
                                     f"({missing.height} such row(s); run `coalition-data validate`)")
-
-    def _text(self, source: dict[str, Any]) -> str:
-        try:
-            file = inside(self.package.root, source["path"])
-            raw = file.read_bytes()
-        except (PackageError, OSError) as exc:
-            raise SiteError(f"{self.package.tables['sources'].path}: source {source['source_id']}: "
-                            f"cannot read its text: {exc}") from None
-        if hashlib.sha256(raw).hexdigest() != source["sha256"]:
-            raise SiteError(f"{file}: the text of source {source['source_id']} no longer matches its SHA-256 in "
-                            "sources; its claims' offsets would point at the wrong characters")
-        try:
-            return raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise SiteError(f"{file}: not UTF-8 ({exc})") from None
 
     def _check_spans(self) -> None:
         """A claim whose offsets do not give its quote would mark the wrong words: refuse it."""
