@@ -220,6 +220,17 @@ def test_a_claim_whose_offsets_miss_its_quote_is_a_clear_error(package: PackageC
     assert sorted(p.name for p in tmp_path.iterdir()) == ["package"]  # nothing written, nothing left behind
 
 
+def test_the_wheel_ships_the_templates_and_assets() -> None:
+    """Hatch's own file selection for the wheel (``packages = ["coalition_data"]``) takes non-Python files."""
+    from hatchling.builders.wheel import WheelBuilder
+
+    shipped = {f.distribution_path for f in WheelBuilder(str(REPO)).recurse_included_files()}
+    site = REPO / "coalition_data" / "site"
+    wanted = {f"coalition_data/site/{p.relative_to(site).as_posix()}" for folder in ("templates", "static")
+              for p in (site / folder).iterdir()}
+    assert len(wanted) >= 10 and wanted <= shipped
+
+
 # In the browser.
 
 def test_each_article_marks_every_claim_and_its_furniture(site: Path, browser: Any) -> None:
