@@ -493,3 +493,16 @@ def test_an_article_changed_since_its_hash_is_a_clear_error(package: PackageCopy
     err = capsys.readouterr().err
     assert "002_8cb95a9eb40e0622" in err and "SHA-256" in err and "Traceback" not in err
     assert not (tmp_path / "out").exists()
+
+
+def test_without_jinja2_the_command_names_the_extra(tmp_path: Path) -> None:
+    import os
+    import subprocess
+
+    hide = "import sys; sys.modules['jinja2'] = None; "
+    code = hide + f"from coalition_data.cli import main; sys.exit(main(['site', {str(tmp_path / 'out')!r}]))"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, check=False,
+                         env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert run.returncode == 2, run.stderr
+    assert "pip install 'coalition-data[site]'" in run.stderr and "Traceback" not in run.stderr
+    assert not (tmp_path / "out").exists()
