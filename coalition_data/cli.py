@@ -83,7 +83,7 @@ def _span(args: argparse.Namespace) -> int:
 
 
 def _release(args: argparse.Namespace) -> int:
-    if (code := _missing_extra("release", (*VALIDATE_EXTRA, "xlsxwriter", "pandas"), "release")) is not None:
+    if (code := _missing_extra("release", (*VALIDATE_EXTRA, "xlsxwriter", "pandas", "jinja2"), "release")) is not None:
         return code
     from coalition_data.release import ReleaseError, build_release
 
@@ -155,6 +155,35 @@ def _timeline(args: argparse.Namespace) -> int:
         print(f"coalition-data: cannot write the timeline: {exc}", file=sys.stderr)
         return 2
     print("\n".join(str(file) for file in files))
+    return 0
+
+
+def _site(args: argparse.Namespace) -> int:
+    if args.outdir is None and args.screenshots is None:
+        print("coalition-data site: give OUTDIR, --screenshots DIR or both", file=sys.stderr)
+        return 2
+    try:
+        import jinja2  # noqa: F401
+
+        from coalition_data.site import SiteError, write_site
+        from coalition_data.site.browser import BrowserMissing
+    except ImportError as exc:
+        print(f"coalition-data site needs Jinja2: pip install 'coalition-data[site]' ({exc})", file=sys.stderr)
+        return 2
+    try:
+        if args.outdir is not None:
+            folder = write_site(args.path, Path(args.outdir), force=args.force)
+            print(f"{folder / 'index.html'}")
+        if args.screenshots is not None:
+            from coalition_data.site.screenshots import take
+
+            print("\n".join(str(file) for file in take(Path(args.screenshots), args.path)))
+    except (SiteError, BrowserMissing) as exc:
+        print(f"coalition-data: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"coalition-data: cannot write the site: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -239,6 +268,23 @@ def parser() -> argparse.ArgumentParser:
     timeline.add_argument("--path", help="package folder (default: the shipped package)")
     timeline.add_argument("--output-dir", metavar="DIR", help="where to write them (default: docs/ in the package)")
     timeline.set_defaults(run=_timeline)
+
+    site = commands.add_parser(
+        "site", help="write the static provenance explorer: every row one click from its words in the article",
+        description="Write a static site that works offline (from file:// or any static host, no network request): "
+                    "each article with every claim marked, each event with its quotes linking to the exact words, "
+                    "actor and place pages, and an index with the timeline and an English/Arabic search. It is "
+                    "built beside OUTDIR and renamed into place; an OUTDIR that is not empty and not a site this "
+                    "command wrote is refused (with --force it is moved aside, never deleted). Needs "
+                    "pip install 'coalition-data[site]'.",
+        epilog="example: coalition-data site /tmp/coalition-site && open /tmp/coalition-site/index.html")
+    site.add_argument("outdir", nargs="?", help="folder to write the site into (outside the package)")
+    site.add_argument("--path", help="package folder (default: the shipped package)")
+    site.add_argument("--force", action="store_true",
+                      help="move a non-empty OUTDIR that is not an earlier site aside instead of refusing")
+    site.add_argument("--screenshots", metavar="DIR",
+                      help="also write an article-page and an event-page PNG taken by headless Chromium into DIR")
+    site.set_defaults(run=_site)
     return top
 
 

@@ -61,6 +61,7 @@ def build_release(root: str | Path | None, outdir: Path, *, force: bool = False)
     except PackageError as exc:
         raise ReleaseError(f"refusing to release: {exc}") from None
     from coalition_data.formats import write_formats
+    from coalition_data.site import write_site
     name = f"{package.descriptor['name']}-{package.version}"
     if not (NAME.fullmatch(package.descriptor["name"]) and SEMVER.fullmatch(package.version)):
         raise ReleaseError(f"refusing to release: {name!r} is not a safe folder name")  # validate says so first
@@ -77,6 +78,7 @@ def build_release(root: str | Path | None, outdir: Path, *, force: bool = False)
         _copy_tables(package, staged)
         write_parquet(package, staged / PARQUET_DIR)
         write_formats(package, staged)
+        write_site(package.root, staged / "site")
         for extra in COPIED:
             if (package.root / extra).exists() or (package.root / extra).is_symlink():
                 (staged / extra).write_bytes(read_bytes(member(package.root, package.root / extra)))
@@ -259,6 +261,8 @@ Release {version} of `{name}`. {package.descriptor.get('description', '')}
 - `{name}.sqlite`: a SQLite database with primary and foreign keys and the table and column
   descriptions (`_tables`, `_columns`); `datasette {name}.sqlite -m {name}.metadata.json` serves it.
 - `stata/<table>.dta`: Stata 14+ files (format 118, UTF-8), enums value-labelled, dates as `%td`.
+- `site/index.html`: the provenance explorer, a static site that works offline: each article with every
+  claim marked, each event with its supporting quotes linked to their exact words.
 - `data/sources/*.txt`: the five articles, verbatim; claims point into them by code-point offsets.
 - `CHANGELOG.md` (what changed in each version), `LICENSE`, `CITATION.cff`, and `SHA256SUMS`
   (check with `sha256sum -c SHA256SUMS`).
