@@ -22,17 +22,53 @@ def _missing_extra(command: str, exc: ImportError) -> int:
 def _validate(args: argparse.Namespace) -> int:
     try:
         from coalition_data.validation import format_json, format_text, validate
+        from coalition_data.validation.problems import format_github
     except ImportError as exc:
         return _missing_extra("validate", exc)
     problems = validate(args.path, frictionless_rows=args.frictionless)
     if args.format == "json":
         print(format_json(problems))
+    elif args.format == "github":
+        root = _package_root(args.path)
+        print(format_github(problems, root, _repository_prefix(root), args.max_problems))
     elif problems:
-        print(format_text(problems))
+        print(format_text(problems, args.max_problems))
         print(f"\n{len(problems)} problem(s) found: the package is NOT valid.", file=sys.stderr)
     else:
         print("valid: every check passed")
     return 1 if problems else 0
+
+
+def _package_root(path: str | None) -> Path | None:
+    from coalition_data.package import resolve_root
+
+    try:
+        return resolve_root(path)
+    except PackageError:
+        return None
+
+
+def _repository_prefix(root: Path | None) -> str:
+    """The package folder as GitHub names files: relative to the workspace (or the current folder)."""
+    import os
+
+    if root is None:
+        return ""
+    base = Path(os.environ.get("GITHUB_WORKSPACE") or Path.cwd()).resolve()
+    if not root.is_relative_to(base):
+        return ""
+    relative = root.relative_to(base).as_posix()
+    return "" if relative == "." else relative + "/"
+
+
+def _positive(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
+    return number
 
 
 def _summary(args: argparse.Namespace) -> int:
@@ -158,7 +194,11 @@ def parser() -> argparse.ArgumentParser:
                     "provenance. Lists every problem as file:line, column, rule and value; exits 1 if any.",
         epilog="example: coalition-data validate --format json path/to/package")
     validate.add_argument("path", nargs="?", help="package folder or datapackage.json (default: the shipped package)")
-    validate.add_argument("--format", choices=["text", "json"], default="text")
+    validate.add_argument("--format", choices=["text", "json", "github"], default="text",
+                          help="text (repeated consequences folded, a summary line), json (every problem), or "
+                               "github (GitHub Actions ::error annotations on each file, line and cell)")
+    validate.add_argument("--max-problems", type=_positive, metavar="N",
+                          help="show at most N entries in text (a folded group is one) or N annotations in github")
     validate.add_argument("--frictionless", action="store_true",
                           help="also let frictionless validate every row (slow, independent cross-check)")
     validate.set_defaults(run=_validate)
