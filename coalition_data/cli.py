@@ -123,11 +123,14 @@ def _release(args: argparse.Namespace) -> int:
 
 
 def _diff(args: argparse.Namespace) -> int:
-    from coalition_data.diff import diff, format_json, format_text
+    from coalition_data.diff import diff, format_json, format_markdown, format_text, version_change
 
     results = diff(args.old, args.new)
     new = args.new or "working tree"
-    print(format_json(results, args.old, new) if args.format == "json" else format_text(results, args.old, new))
+    if args.format == "markdown":
+        print(format_markdown(results, args.old, new, version_change(args.old, args.new, results)), end="")
+    else:
+        print(format_json(results, args.old, new) if args.format == "json" else format_text(results, args.old, new))
     return 0
 
 
@@ -242,7 +245,9 @@ def parser() -> argparse.ArgumentParser:
         epilog="example: coalition-data diff dist/coalition-data-0.1.0 dist/coalition-data-0.2.0")
     changes.add_argument("old", help="older package folder")
     changes.add_argument("new", nargs="?", help="newer package folder (default: the shipped package)")
-    changes.add_argument("--format", choices=["text", "json"], default="text")
+    changes.add_argument("--format", choices=["text", "json", "markdown"], default="text",
+                         help="markdown: tables of the changes and the version bump they need, for "
+                              "$GITHUB_STEP_SUMMARY or a pull-request comment")
     changes.set_defaults(run=_diff)
 
     codebook = commands.add_parser(
