@@ -212,7 +212,8 @@ def format_markdown(results: list[TableDiff], old: str, new: str, change: Versio
     lines.append("")
     schema = [(r.table, c) for r in changed for c in r.schema]
     if schema:
-        lines += ["### Schema changes", ""] + [f"- {md(table)}: {md(c).replace(' -&gt; ', ' → ')}" for table, c in schema]
+        lines += ["### Schema changes", ""]
+        lines += [f"- {md(table)}: {md(c).replace(' -&gt; ', ' → ')}" for table, c in schema]
         lines.append("")
     for r in changed:
         lines += [f"### {md(r.table)}", ""]

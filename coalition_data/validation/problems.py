@@ -81,7 +81,8 @@ def summary(problems: list[Problem]) -> str:
     def counted(values: list[str]) -> str:
         return ", ".join(f"{name} {n}" for name, n in sorted(Counter(values).items(), key=lambda kv: (-kv[1], kv[0])))
 
-    return (f"{len(problems)} problem{'s' if len(problems) != 1 else ''}; by rule: {counted([p.rule for p in problems])}"
+    plural = "s" if len(problems) != 1 else ""
+    return (f"{len(problems)} problem{plural}; by rule: {counted([p.rule for p in problems])}"
             f"; by file: {counted([p.file for p in problems])}")
 
 
