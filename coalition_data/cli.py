@@ -128,7 +128,11 @@ def _diff(args: argparse.Namespace) -> int:
     results = diff(args.old, args.new)
     new = args.new or "working tree"
     if args.format == "markdown":
-        print(format_markdown(results, args.old, new, version_change(args.old, args.new, results)), end="")
+        try:
+            change: object = version_change(args.old, args.new, results)
+        except PackageError as exc:  # e.g. a version that is not MAJOR.MINOR.PATCH: the rows still differ
+            change = f"cannot tell the version bump this change needs: {exc}"
+        print(format_markdown(results, args.old, new, change), end="")
     else:
         print(format_json(results, args.old, new) if args.format == "json" else format_text(results, args.old, new))
     return 0

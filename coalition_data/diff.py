@@ -198,10 +198,13 @@ def _listed(items: list[str], shown: int = MAX_LISTED) -> str:
     return ", ".join(md(item) for item in items[:shown]) + more
 
 
-def format_markdown(results: list[TableDiff], old: str, new: str, change: VersionChange | None = None) -> str:
+def format_markdown(results: list[TableDiff], old: str, new: str, change: VersionChange | str | None = None) -> str:
+    """``change``: the version bump (see ``version_change``), or why it cannot be told."""
     lines = [f"## Data changes: {md(old)} → {md(new)}", ""]
-    if change is not None:
+    if isinstance(change, VersionChange):
         lines += _version_section(change)
+    elif change:
+        lines += [f"**Version**: {md(change)}", ""]
     changed = [r for r in results if r.status != "same"]
     if not changed:
         return "\n".join(lines + ["No differences in any table."]) + "\n"

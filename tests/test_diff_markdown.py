@@ -174,3 +174,12 @@ def test_no_change_says_so(released, capsys) -> None:
     old, new = released
     markdown = diff_markdown(old.root, new.root, capsys)
     assert markdown.endswith("no data or schema change, no bump needed.\n\nNo differences in any table.\n")
+
+
+def test_a_version_that_is_not_semver_still_gets_the_row_diff(released, capsys) -> None:
+    old, new = released
+    new.set_cell("events", 0, "title_en", "A corrected title")
+    new.set_version("0.5")
+    markdown = diff_markdown(old.root, new.root, capsys)
+    assert "**Version**: cannot tell the version bump this change needs: version '0.5' is not MAJOR.MINOR.PATCH" in markdown
+    assert "| EV0001 | title_en |" in markdown
