@@ -205,7 +205,8 @@ def parser() -> argparse.ArgumentParser:
                           help="text (repeated consequences folded, a summary line), json (every problem), or "
                                "github (GitHub Actions ::error annotations on each file, line and cell)")
     validate.add_argument("--max-problems", type=_positive, metavar="N",
-                          help="show at most N entries in text (a folded group is one) or N annotations in github")
+                          help="show at most N entries in text (a folded group is one) or N annotations in github; "
+                               "json always lists every problem")
     validate.add_argument("--frictionless", action="store_true",
                           help="also let frictionless validate every row (slow, independent cross-check)")
     validate.set_defaults(run=_validate)
