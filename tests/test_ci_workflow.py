@@ -22,10 +22,10 @@ def test_the_workflow_annotates_summarises_and_runs_everything() -> None:
     steps = job["steps"]
     runs = [step.get("run", "") for step in steps]
     assert steps[0]["uses"].startswith("actions/checkout@") and steps[0]["with"]["fetch-depth"] == 0
-    assert "coalition-data validate --format github" in runs
+    assert "coalition-data validate --format github ." in runs
     assert 'bash .github/data-diff.sh >> "$GITHUB_STEP_SUMMARY"' in runs
     assert runs[-1] == "bash .ci/run"
-    after_validate = steps[runs.index("coalition-data validate --format github") + 1:]
+    after_validate = steps[runs.index("coalition-data validate --format github .") + 1:]
     assert all(step.get("if") == "${{ !cancelled() }}" for step in after_validate)  # a bad row still gets the diff
 
 
