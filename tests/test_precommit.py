@@ -63,6 +63,7 @@ def test_the_hook_runs_the_validator_on_data_files_only() -> None:
                                                    "old/datapackage.json", "datapackage.json.bak", "docs/codebook.md"))
 
 
+@pytest.mark.slow
 def test_try_repo_fails_on_a_bad_row_naming_its_line_and_passes_on_the_good_copy(clone: Path, tmp_path: Path) -> None:
     fork = PackageCopy(tmp_path / "fork")
     committed(fork.root)
@@ -84,6 +85,7 @@ def test_try_repo_fails_on_a_bad_row_naming_its_line_and_passes_on_the_good_copy
     assert re.search(r"coalition-data validate\.+Passed", good.stdout), good.stdout
 
 
+@pytest.mark.slow
 def test_the_action_installs_from_its_own_path_and_annotates_the_given_folder(clone: Path, tmp_path: Path) -> None:
     assert ACTION["runs"]["using"] == "composite"
     steps = ACTION["runs"]["steps"]
