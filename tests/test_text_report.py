@@ -42,15 +42,15 @@ def problems(rule: str, message: str, n: int, file: str = "data/x.csv") -> list[
     return [Problem(file, line, "c", str(line), rule, message) for line in range(2, n + 2)]
 
 
-def test_a_few_of_a_kind_stay_one_line_each_and_runs_fold_where_they_first_occur() -> None:
+def test_a_few_of_a_kind_stay_one_line_each_and_runs_fold_after_the_single_problems() -> None:
     few = problems("enum", "not an allowed value", 5, "data/a.csv")
     many = problems("date", "not a date", 6, "data/b.csv")
     lonely = [Problem("data/c.csv", 9, None, None, "empty", "no rows")]
     lines = format_text(few + many + lonely).splitlines()
     assert lines[:5] == [f"data/a.csv:{n}: column c: [enum] not an allowed value value «{n}»" for n in range(2, 7)]
-    assert lines[5] == "6 problems in 1 file: [date] not a date; first 5:"
-    assert lines[6:11] == [f"  data/b.csv:{n}: column c: [date] not a date value «{n}»" for n in range(2, 7)]
-    assert lines[11] == "data/c.csv:9: [empty] no rows"
+    assert lines[5] == "data/c.csv:9: [empty] no rows"  # the single problems before the runs
+    assert lines[6] == "6 problems in 1 file: [date] not a date; first 5:"
+    assert lines[7:12] == [f"  data/b.csv:{n}: column c: [date] not a date value «{n}»" for n in range(2, 7)]
     assert lines[12] == "12 problems; by rule: date 6, enum 5, empty 1; by file: data/b.csv 6, data/a.csv 5, data/c.csv 1"
 
 

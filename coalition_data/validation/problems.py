@@ -53,7 +53,8 @@ def _line(p: Problem) -> str:
 
 
 def _entries(problems: list[Problem]) -> list[list[Problem]]:
-    """Problems grouped by (rule, message), each group at the place of its first problem."""
+    """Problems grouped by (rule, message): the single ones first, in order, then the folded runs in the order
+    of their first problem, so that a cause (a table left empty) comes before its many consequences."""
     groups: dict[tuple[str, str], list[Problem]] = {}
     for p in problems:
         groups.setdefault((p.rule, p.message), []).append(p)
@@ -61,7 +62,7 @@ def _entries(problems: list[Problem]) -> list[list[Problem]]:
     for group in groups.values():
         entries += [group] if len(group) > FOLD_AFTER else [[p] for p in group]
     order = {id(p): i for i, p in enumerate(problems)}
-    return sorted(entries, key=lambda entry: order[id(entry[0])])
+    return sorted(entries, key=lambda entry: (len(entry) > 1, order[id(entry[0])]))
 
 
 def _folded(group: list[Problem]) -> str:
