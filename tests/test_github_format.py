@@ -110,6 +110,15 @@ def test_a_cell_after_a_multi_line_field_is_annotated_on_its_own_line(package: P
     assert rest.startswith("done,")
 
 
+def test_single_problems_are_annotated_before_runs_of_one_cause() -> None:
+    run = [Problem("data/a.csv", n, "c", "x", "foreign-key", "no row in events has event_id = this value")
+           for n in range(2, 9)]
+    single = Problem("data/z.csv", 2, "c", "y", "enum", "not allowed")
+    parsed = commands(format_github([*run, single]))
+    assert [(c[1]["file"], c[1]["line"]) for c in parsed] == [("data/z.csv", "2")] + [
+        ("data/a.csv", str(n)) for n in range(2, 9)]  # GitHub shows only a step's first ten
+
+
 def test_max_problems_limits_the_annotations(package: PackageCopy) -> None:
     package.write_rows("events", [])
     result = run_github(package, package.root, "--max-problems", "3")

@@ -172,7 +172,10 @@ def format_github(problems: list[Problem], root: Path | None = None, prefix: str
     column); ``prefix`` is that folder relative to the repository, put before every file name."""
     cells = _Cells(root)
     lines = []
-    for p in problems[:max_problems]:
+    # GitHub shows the first ten errors of a step on the pull request, in print order: the single problems
+    # (causes, more often) before the runs of one cause, as in the text report.
+    ordered = [p for entry in _entries(problems) for p in entry]
+    for p in ordered[:max_problems]:
         properties = {"file": f"{prefix}{p.file}"}
         position = cells.position(p)
         if position is not None:
