@@ -33,16 +33,52 @@ def _validate(args: argparse.Namespace) -> int:
     if (code := _missing_extra("validate")) is not None:
         return code
     from coalition_data.validation import format_json, format_text, validate
+    from coalition_data.validation.problems import format_github
 
     problems = validate(args.path, frictionless_rows=args.frictionless)
     if args.format == "json":
         print(format_json(problems))
+    elif args.format == "github":
+        root = _package_root(args.path)
+        print(format_github(problems, root, _repository_prefix(root), args.max_problems))
     elif problems:
-        print(format_text(problems))
+        print(format_text(problems, args.max_problems))
         print(f"\n{len(problems)} problem(s) found: the package is NOT valid.", file=sys.stderr)
     else:
         print("valid: every check passed")
     return 1 if problems else 0
+
+
+def _package_root(path: str | None) -> Path | None:
+    from coalition_data.package import resolve_root
+
+    try:
+        return resolve_root(path)
+    except PackageError:
+        return None
+
+
+def _repository_prefix(root: Path | None) -> str:
+    """The package folder as GitHub names files: relative to the workspace (or the current folder)."""
+    import os
+
+    if root is None:
+        return ""
+    base = Path(os.environ.get("GITHUB_WORKSPACE") or Path.cwd()).resolve()
+    if not root.is_relative_to(base):
+        return ""
+    relative = root.relative_to(base).as_posix()
+    return "" if relative == "." else relative + "/"
+
+
+def _positive(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
+    return number
 
 
 def _summary(args: argparse.Namespace) -> int:
@@ -97,11 +133,18 @@ def _release(args: argparse.Namespace) -> int:
 
 
 def _diff(args: argparse.Namespace) -> int:
-    from coalition_data.diff import diff, format_json, format_text
+    from coalition_data.diff import diff, format_json, format_markdown, format_text, version_change
 
     results = diff(args.old, args.new)
     new = args.new or "working tree"
-    print(format_json(results, args.old, new) if args.format == "json" else format_text(results, args.old, new))
+    if args.format == "markdown":
+        try:
+            change: object = version_change(args.old, args.new, results)
+        except PackageError as exc:  # e.g. a version that is not MAJOR.MINOR.PATCH: the rows still differ
+            change = f"cannot tell the version bump this change needs: {exc}"
+        print(format_markdown(results, args.old, new, change), end="")
+    else:
+        print(format_json(results, args.old, new) if args.format == "json" else format_text(results, args.old, new))
     return 0
 
 
@@ -197,7 +240,12 @@ def parser() -> argparse.ArgumentParser:
                     "provenance. Lists every problem as file:line, column, rule and value; exits 1 if any.",
         epilog="example: coalition-data validate --format json path/to/package")
     validate.add_argument("path", nargs="?", help="package folder or datapackage.json (default: the shipped package)")
-    validate.add_argument("--format", choices=["text", "json"], default="text")
+    validate.add_argument("--format", choices=["text", "json", "github"], default="text",
+                          help="text (repeated consequences folded, a summary line), json (every problem), or "
+                               "github (GitHub Actions ::error annotations on each file, line and cell)")
+    validate.add_argument("--max-problems", type=_positive, metavar="N",
+                          help="show at most N entries in text (a folded group is one) or N annotations in github; "
+                               "json always lists every problem")
     validate.add_argument("--frictionless", action="store_true",
                           help="also let frictionless validate every row (slow, independent cross-check)")
     validate.set_defaults(run=_validate)
@@ -244,7 +292,9 @@ def parser() -> argparse.ArgumentParser:
         epilog="example: coalition-data diff dist/coalition-data-0.1.0 dist/coalition-data-0.2.0")
     changes.add_argument("old", help="older package folder")
     changes.add_argument("new", nargs="?", help="newer package folder (default: the shipped package)")
-    changes.add_argument("--format", choices=["text", "json"], default="text")
+    changes.add_argument("--format", choices=["text", "json", "markdown"], default="text",
+                         help="markdown: tables of the changes and the version bump they need, for "
+                              "$GITHUB_STEP_SUMMARY or a pull-request comment")
     changes.set_defaults(run=_diff)
 
     codebook = commands.add_parser(

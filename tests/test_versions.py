@@ -45,7 +45,8 @@ def test_a_constraint_change_is_a_schema_change(released: PackageCopy) -> None:
     problems = released.validate()
     assert_reported(problems, "version-bump", file="datapackage.json", column="version")
     assert bump_messages(problems) == [
-        f"a major change since release {last} needs a major version bump, not patch"]
+        f"a major change since release {last} needs a major version bump, not patch, because schema of events "
+        f"changed: fields, types, constraints or keys (major); changed since {last}: schemas/events.schema.json"]
 
 
 def test_before_1_0_a_schema_change_may_take_a_minor_bump(released: PackageCopy) -> None:
@@ -62,7 +63,8 @@ def test_from_1_0_a_schema_change_needs_a_major_bump(package: PackageCopy) -> No
     tighten_fatalities(package)
     package.set_version("1.1.0", changelog=True)
     assert bump_messages(package.validate()) == [
-        "a major change since release 1.0.0 needs a major version bump, not minor"]
+        "a major change since release 1.0.0 needs a major version bump, not minor, because schema of events "
+        "changed: fields, types, constraints or keys (major); changed since 1.0.0: schemas/events.schema.json"]
     package.set_version("2.0.0", changelog=True)
     assert package.validate() == []
 

@@ -228,10 +228,11 @@ def _version_problems(package: Package, last: dict[str, Any], current: dict[str,
         problems.append(Problem(*where, "version", f"version is older than the last release {last['version']}"))
     elif needed and done is None:
         problems.append(Problem(*where, "version-bump", f"data or schemas changed since release {last['version']}: "
-                                f"bump the version ({needed} change) and add a CHANGELOG section"))
+                                f"bump the version ({needed} change) and add a CHANGELOG section, "
+                                f"{explain(package, last, current)}"))
     elif needed and done and LEVELS.index(done) < LEVELS.index(needed) and not (old[0] == 0 and done == "minor"):
         problems.append(Problem(*where, "version-bump", f"a {needed} change since release {last['version']} needs a "
-                                f"{needed} version bump, not {done}"))
+                                f"{needed} version bump, not {done}, {explain(package, last, current)}"))
     changelog = package.root / "CHANGELOG.md"
     if changelog.exists() or changelog.is_symlink():
         problems += _changelog_problems(package)
@@ -276,3 +277,74 @@ def _id_problems(package: Package, last: dict[str, Any], current: dict[str, Any]
             problems.append(Problem(f"data/{RETIRED}.csv", None, "id", id_, "id-retired",
                                     f"retired ID is still used in {row['table_name']}"))
     return problems
+
+
+# Why a change needs its bump, shared by `validate` (the version-bump problem) and `diff` (the Markdown summary).
+
+def canonical_digest(raw: bytes) -> str | None:
+    """Hash of a CSV's rows as Polars writes them (as the released files are written): the same for a file
+    re-saved with other quoting, line endings or a byte-order mark. None if it cannot be read as CSV."""
+    import io
+
+    import polars as pl
+
+    try:
+        frame = pl.read_csv(raw, infer_schema=False, has_header=True)
+    except pl.exceptions.PolarsError:
+        return None
+    frame = frame.with_columns(pl.when(pl.col(c) != "").then(pl.col(c)).alias(c) for c in frame.columns)
+    out = io.BytesIO()
+    frame.write_csv(out, line_terminator="\n", quote_style="necessary")
+    return _digest(out.getvalue())
+
+
+def changed_files(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """Files (and the descriptor) whose hash differs, or that one side lacks."""
+    before, after = old["files"], new["files"]
+    return sorted(f for f in before.keys() | after.keys() if before.get(f) != after.get(f))
+
+
+def rows_identical(package: Package, old: dict[str, Any], files: list[str]) -> list[str]:
+    """Of the changed ``files``, the tables whose rows are those of the release, byte for byte once re-written."""
+    same = []
+    for table in package.tables.values():
+        file = table.path.relative_to(package.root).as_posix()
+        if file in files and file in old["files"] and table.path.is_file():
+            if canonical_digest(table.path.read_bytes()) == old["files"][file]:
+                same.append(file)
+    return sorted(same)
+
+
+def bump_reasons(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """Why ``required_bump`` says what it says, one reason per table or kind of change, each with its level."""
+    before, after = old["structure"], new["structure"]
+    reasons = [f"table {t} removed (major)" for t in sorted(before.keys() - after.keys())]
+    reasons += [f"schema of {t} changed: fields, types, constraints or keys (major)"
+                for t in sorted(before.keys() & after.keys()) if before[t] != after[t]]
+    reasons += [f"table {t} added (minor)" for t in sorted(after.keys() - before.keys())]
+    reasons += [f"{t} has {new['rows'][t] - old['rows'][t]} more rows (minor)"
+                for t in sorted(before.keys() & after.keys()) if new["rows"][t] > old["rows"][t]]
+    if not reasons and old["files"] != new["files"]:
+        reasons.append("files changed without a schema change or new rows: corrections (patch)")
+    return reasons
+
+
+ROWS_IDENTICAL = "bytes changed, rows identical"
+ONLY_BYTES = "only bytes changed, the rows are those of the release (patch; restoring the released files needs no bump)"
+
+
+def why(old: dict[str, Any], new: dict[str, Any], files: list[str], same: set[str]) -> list[str]:
+    """The reasons for the bump; when every changed file holds the released rows (``same``), just that."""
+    return [ONLY_BYTES] if files and set(files) <= same else bump_reasons(old, new)
+
+
+def shown_files(files: list[str], same: set[str]) -> list[str]:
+    return [f"{f} ({ROWS_IDENTICAL})" if f in same else f for f in files]
+
+
+def explain(package: Package, old: dict[str, Any], new: dict[str, Any]) -> str:
+    """Which files changed since the release ``old`` and why that bump: for the version-bump problem."""
+    files = changed_files(old, new)
+    same = set(rows_identical(package, old, files))
+    return (f"because {'; '.join(why(old, new, files, same))}; "
+            f"changed since {old['version']}: {', '.join(shown_files(files, same))}")
