@@ -16,6 +16,8 @@ from test_release_safety import snapshot
 from coalition_data import load_all
 from coalition_data.release import build_release
 
+pytestmark = pytest.mark.slow  # minutes: see docs/testing.md for the fast subset
+
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
