@@ -98,6 +98,12 @@ def test_pandas_reads_every_parquet_table(pandas_recipe: dict[str, Any]) -> None
         assert_pandas_frame(name, tables[name], expected)
 
 
+def test_a_plain_read_csv_makes_fatalities_a_float_as_the_doc_says(release: Path) -> None:
+    import pandas as pd
+
+    assert pd.read_csv(release / "data" / "events.csv")["fatalities"].dtype == "float64"
+
+
 def test_pandas_recipe_refuses_a_type_it_does_not_handle(pandas_recipe: dict[str, Any], release: Path) -> None:
     resource = {"name": "events", "path": "data/events.csv",
                 "schema": {"fields": [{"name": "event_id", "type": "boolean"}]}}
@@ -181,15 +187,20 @@ writeLines(toJSON(dump, na = "null", digits = NA), commandArgs(trailingOnly = TR
 R_CLASSES = {pl.Int64: ["integer"], pl.Float64: ["numeric"], pl.Date: ["Date"], pl.String: ["character"]}
 
 
-def test_r_reads_every_table_typed_from_the_descriptor(release: Path, tmp_path: Path) -> None:
+def run_r_recipe(folder: Path, tmp_path: Path) -> dict[str, Any]:
+    """What the R recipe read in ``folder``: per table its columns, their classes, factor levels and values."""
     rscript = shutil.which("Rscript")
     assert rscript, "Rscript is not installed: apt-get install r-base-core r-cran-readr r-cran-jsonlite (.ci/run does)"
     script, out = tmp_path / "recipe.R", tmp_path / "read.json"
     script.write_text("".join(recipes("r")) + R_DUMP, encoding="utf-8")
-    run = subprocess.run([rscript, str(script), str(out)], cwd=release, capture_output=True, text=True,
+    run = subprocess.run([rscript, str(script), str(out)], cwd=folder, capture_output=True, text=True,
                          env={**os.environ, "LC_ALL": "C.UTF-8"}, timeout=300)
     assert run.returncode == 0, run.stderr
-    dump = json.loads(out.read_text(encoding="utf-8"))
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def test_r_reads_every_table_typed_from_the_descriptor(release: Path, tmp_path: Path) -> None:
+    dump = run_r_recipe(release, tmp_path)
     assert list(dump) == list(EXPECTED)
     for name, expected in EXPECTED.items():
         got = dump[name]
@@ -227,3 +238,38 @@ def test_libreoffice_command_opens_every_csv_with_arabic_intact(release: Path, t
                 if dtype == pl.Date and value is not None:
                     value = dt.datetime.combine(value, dt.time())  # a date cell
                 assert cell == value, (name, column, cell, value)  # text (Arabic included) exactly as published
+
+
+# What only the recipes' reading options keep ---------------------------------------------------------------------
+
+EDITS = {("countries", "iso_alpha2"): "NA", ("events", "date_note_en"): "null", ("actors", "name_en"): "  spaced  "}
+
+
+@pytest.fixture(scope="module")
+def edited(release: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The release's descriptor and CSVs, with texts that default reading options would lose put in row 1."""
+    import csv
+
+    folder = tmp_path_factory.mktemp("edited")
+    shutil.copy(release / "datapackage.json", folder)
+    shutil.copytree(release / "data", folder / "data")
+    for (table, column), text in EDITS.items():
+        path = folder / "data" / f"{table}.csv"
+        with path.open(encoding="utf-8", newline="") as stream:
+            rows = list(csv.reader(stream))
+        rows[1][rows[0].index(column)] = text
+        with path.open("w", encoding="utf-8", newline="") as stream:
+            csv.writer(stream, lineterminator="\n").writerows(rows)
+    return folder
+
+
+def test_pandas_keeps_na_null_and_spaces_as_text(pandas_recipe: dict[str, Any], edited: Path) -> None:
+    tables = pandas_recipe["read_release"](edited)
+    for (table, column), text in EDITS.items():
+        assert tables[table][column][0] == text, (table, column)
+
+
+def test_r_keeps_na_null_and_spaces_as_text(edited: Path, tmp_path: Path) -> None:
+    dump = run_r_recipe(edited, tmp_path)
+    for (table, column), text in EDITS.items():
+        assert dump[table]["values"][column][0] == text, (table, column)
