@@ -29,7 +29,7 @@ from coalition_data.parquet import PARQUET_DIR, sha256, write_parquet
 from coalition_data.validation.versions import manifest, manifest_text, refuse_rewrite, write_manifest
 
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip can hold; fixed so rebuilds are identical
-COPIED = ("CHANGELOG.md", "LICENSE", "CITATION.cff")
+COPIED = ("CHANGELOG.md", "LICENSE", "CITATION.cff", "docs/recipes.md", "docs/codebook.md", "docs/CURATION.md")
 CHECKSUMS = "SHA256SUMS"
 
 
@@ -81,6 +81,7 @@ def build_release(root: str | Path | None, outdir: Path, *, force: bool = False)
         write_site(package.root, staged / "site")
         for extra in COPIED:
             if (package.root / extra).exists() or (package.root / extra).is_symlink():
+                (staged / extra).parent.mkdir(parents=True, exist_ok=True)
                 (staged / extra).write_bytes(read_bytes(member(package.root, package.root / extra)))
         (staged / "README.md").write_text(_readme(package), encoding="utf-8")
         (staged / DESCRIPTOR).write_text(json.dumps(_descriptor(package, staged), ensure_ascii=False, indent=2)
@@ -264,6 +265,7 @@ Release {version} of `{name}`. {package.descriptor.get('description', '')}
 - `site/index.html`: the provenance explorer, a static site that works offline: each article with every
   claim marked, each event with its supporting quotes linked to their exact words.
 - `data/sources/*.txt`: the five articles, verbatim; claims point into them by code-point offsets.
+- `docs/`: the recipes for pandas, DuckDB, R and spreadsheets, the codebook and the curation guide.
 - `CHANGELOG.md` (what changed in each version), `LICENSE`, `CITATION.cff`, and `SHA256SUMS`
   (check with `sha256sum -c SHA256SUMS`).
 
@@ -286,12 +288,10 @@ DuckDB:
 SELECT event_id, date_start, title_en FROM '{name}-{version}/parquet/events.parquet' ORDER BY date_start;
 ```
 
-R:
-
-```r
-events <- arrow::read_parquet("{name}-{version}/parquet/events.parquet")
-table(events$status)  # a factor with every allowed value as a level
-```
+R (readr and jsonlite, which Debian packages), pandas with nullable integers, real dates and
+categoricals, DuckDB with enums in schema order, and spreadsheets without garbling Arabic: see
+`docs/recipes.md`, each recipe run from inside this folder. The codebook (every table and column) is
+`docs/codebook.md`; how the articles were coded is `docs/CURATION.md`.
 
 ## How to cite
 

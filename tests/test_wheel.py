@@ -80,7 +80,7 @@ def test_a_release_from_the_installed_wheel_is_the_release_from_the_checkout(whe
     ours = [p for p in sys.path if p.endswith("site-packages")]
     (site / "zz_test_dependencies.pth").write_text("\n".join(ours) + "\n", encoding="utf-8")
     installed = site / "coalition_data" / "_package"
-    for doc in ("CHANGELOG.md", "LICENSE", "CITATION.cff", "docs/codebook.md", "docs/CURATION.md"):
+    for doc in ("CHANGELOG.md", "LICENSE", "CITATION.cff", "docs/codebook.md", "docs/CURATION.md", "docs/recipes.md"):
         assert (installed / doc).read_bytes() == (REPO / doc).read_bytes(), doc
     before = snapshot(site / "coalition_data")
 
