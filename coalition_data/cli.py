@@ -6,6 +6,7 @@ Heavy imports happen inside the subcommand that needs them.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from contextlib import ExitStack
@@ -33,8 +34,10 @@ def _validate(args: argparse.Namespace) -> int:
     if (code := _missing_extra("validate")) is not None:
         return code
     from coalition_data.validation import format_json, format_text, validate
+    from coalition_data.package import resolve_root
     from coalition_data.validation.problems import format_github
 
+    resolve_root(args.path)  # no package there at all is the same error, exit 2, as in every other command
     problems = validate(args.path, frictionless_rows=args.frictionless)
     if args.format == "json":
         print(format_json(problems))
@@ -230,8 +233,22 @@ def _site(args: argparse.Namespace) -> int:
     return 0
 
 
+def _library_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("coalition-data")
+    except PackageNotFoundError:  # run from a checkout that is not installed
+        from coalition_data.package import open_package
+
+        return open_package().version
+
+
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="coalition-data", description=__doc__.splitlines()[0].rstrip("."))
+    top = argparse.ArgumentParser(prog="coalition-data", description=__doc__.splitlines()[0].rstrip("."),
+                                  epilog="Every command takes the package as --path (a folder, its datapackage.json "
+                                         "or a release zip); by default the package shipped with the library.")
+    top.add_argument("--version", action="version", version=f"%(prog)s {_library_version()}")
     commands = top.add_subparsers(dest="command", required=True)
 
     validate = commands.add_parser(
@@ -239,7 +256,8 @@ def parser() -> argparse.ArgumentParser:
         description="Check the descriptor, every CSV against its Table Schema, cross-table integrity and "
                     "provenance. Lists every problem as file:line, column, rule and value; exits 1 if any.",
         epilog="example: coalition-data validate --format json path/to/package")
-    validate.add_argument("path", nargs="?", help="package folder or datapackage.json (default: the shipped package)")
+    validate.add_argument("positional_path", nargs="?", metavar="PATH", help="the same as --path (older spelling)")
+    validate.add_argument("--path", help="package folder or datapackage.json (default: the shipped package)")
     validate.add_argument("--format", choices=["text", "json", "github"], default="text",
                           help="text (repeated consequences folded, a summary line), json (every problem), or "
                                "github (GitHub Actions ::error annotations on each file, line and cell)")
@@ -252,7 +270,8 @@ def parser() -> argparse.ArgumentParser:
 
     summary = commands.add_parser("summary", help="list the tables with their row counts",
                                   epilog="example: coalition-data summary")
-    summary.add_argument("path", nargs="?", help="package folder (default: the shipped package)")
+    summary.add_argument("positional_path", nargs="?", metavar="PATH", help="the same as --path (older spelling)")
+    summary.add_argument("--path", help="package folder (default: the shipped package)")
     summary.set_defaults(run=_summary)
 
     coverage = commands.add_parser(
@@ -261,7 +280,8 @@ def parser() -> argparse.ArgumentParser:
                     "at least one claim span, the passages left uncovered, and how many claims, events, actors and "
                     "places draw on it. Exits 1 if a source is below --minimum.",
         epilog="example: coalition-data coverage --minimum 1.0")
-    coverage.add_argument("path", nargs="?", help="package folder (default: the shipped package)")
+    coverage.add_argument("positional_path", nargs="?", metavar="PATH", help="the same as --path (older spelling)")
+    coverage.add_argument("--path", help="package folder (default: the shipped package)")
     coverage.add_argument("--minimum", type=float, default=0.95, help="lowest acceptable share per source (default 0.95)")
     coverage.set_defaults(run=_coverage)
 
@@ -354,7 +374,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):  # not when captured into a StringIO
             stream.reconfigure(encoding="utf-8")
-    args = parser().parse_args(argv)
+    top = parser()
+    args = top.parse_args(argv)
+    positional = getattr(args, "positional_path", None)
+    if positional is not None:
+        if args.path is not None and args.path != positional:
+            top.error(f"the package is given twice ({positional} and --path {args.path}); give it once")
+        args.path = positional
     try:
         with ExitStack() as stack:
             _unzip_packages(args, stack)
@@ -362,6 +388,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PackageError as exc:
         print(f"coalition-data: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader stopped early (e.g. `| head`): nothing more to say
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 -- Python flushes stdout again at exit
+        return 1
     except OSError as exc:  # e.g. a folder that cannot be read or written
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"coalition-data: {where}{exc.strerror or exc}", file=sys.stderr)

@@ -44,7 +44,9 @@ def test_json_format(package: PackageCopy) -> None:
 
 def test_not_a_package_is_a_clear_error(tmp_path) -> None:
     result = run("validate", str(tmp_path))
-    assert result.returncode == 1 and "no datapackage.json here" in result.stdout
+    assert result.returncode == 2 and "no datapackage.json here" in result.stderr
+    missing = run("validate", str(tmp_path / "nowhere"))
+    assert missing.returncode == 2 and "no such folder" in missing.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -81,3 +83,22 @@ def test_without_the_validate_extra_the_command_names_the_extra(argv: list[str],
     assert run.returncode == 2, run.stderr
     assert f"pip install 'coalition-data[{extra}]'" in run.stderr and "Traceback" not in run.stderr
     assert not (tmp_path / "dist").exists()
+
+
+def test_version_and_one_spelling_of_the_package_path(capsys) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out.strip() == f"coalition-data {coalition_data_version()}"
+    for command in ("validate", "summary", "coverage"):  # --path everywhere, the old positional still works
+        assert main([command, "--path", str(REPO)]) == main([command, str(REPO)]) == 0, command
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exit_:
+        main(["summary", str(REPO), "--path", "/elsewhere"])
+    assert exit_.value.code == 2 and "given twice" in capsys.readouterr().err
+
+
+def coalition_data_version() -> str:
+    from importlib.metadata import version
+
+    return version("coalition-data")
