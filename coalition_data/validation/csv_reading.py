@@ -10,9 +10,12 @@ from typing import Any
 import polars as pl
 
 from coalition_data.package import Table
+from coalition_data.validation.descriptor_features import FALSE_VALUES, TRUE_VALUES
 from coalition_data.validation.problems import Problem, shown
 
 _DATE = r"^\d{4}-\d{2}-\d{2}$"
+_BOOLEANS = {**dict.fromkeys(TRUE_VALUES, True), **dict.fromkeys(FALSE_VALUES, False)}
+_FORMS = {"date": " (ISO 8601 YYYY-MM-DD, a real calendar day)", "boolean": f" (one of {', '.join(_BOOLEANS)})"}
 
 
 @dataclass
@@ -187,12 +190,14 @@ def _typed(strings: pl.DataFrame, parsed: ParsedTable) -> pl.DataFrame:
             value = raw.str.to_date("%Y-%m-%d", strict=False)
             # Year 0000 parses in Polars but no Python date holds it (reporting it used to crash).
             bad = raw.is_not_null() & (value.is_null() | ~raw.str.contains(_DATE) | (value.dt.year() < 1))
+        elif kind == "boolean":
+            value = raw.replace_strict(_BOOLEANS, default=None, return_dtype=pl.Boolean)
+            bad = raw.is_not_null() & value.is_null()
         else:
             value, bad = raw, None
         if bad is not None:
             for row in bad.arg_true().to_list():
-                parsed.problem(row, name, raw[row], "type", f"not a valid {kind}"
-                               + (" (ISO 8601 YYYY-MM-DD, a real calendar day)" if kind == "date" else ""))
+                parsed.problem(row, name, raw[row], "type", f"not a valid {kind}" + _FORMS.get(kind, ""))
             value = pl.Series(name, value).set(bad, None) if bad.any() else value
         columns.append(value.alias(name))
     return pl.DataFrame(columns)

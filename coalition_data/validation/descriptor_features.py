@@ -1,0 +1,92 @@
+"""Descriptor features that change how a CSV is read: accepted only with the value our reader (and the loader)
+implements, so that a descriptor never asks for something validate and load would quietly ignore."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+# The one CSV dialect validate and load read: each key accepted only with this value.
+DIALECT = {"delimiter": ",", "lineTerminator": "\n", "quoteChar": '"', "doubleQuote": True, "header": True,
+           "headerRows": [1], "skipInitialSpace": False, "caseSensitiveHeader": True}
+MISSING_VALUES = [""]  # only an empty field is null
+RESOURCE = {"format": "csv", "mediatype": "text/csv"}
+# Field properties that would change how a cell is read; the values here are the only ones the reader implements.
+FIELD = {"format": "default", "missingValues": MISSING_VALUES, "decimalChar": ".", "bareNumber": True}
+# Boolean cells: frictionless' default true and false values that Polars (case-insensitive) also reads.
+TRUE_VALUES = ("true", "True", "TRUE")
+FALSE_VALUES = ("false", "False", "FALSE")
+_REFUSED_FIELD_KEYS = {
+    "trueValues": f"trueValues is not supported: a boolean is one of {', '.join(TRUE_VALUES + FALSE_VALUES)}",
+    "falseValues": f"falseValues is not supported: a boolean is one of {', '.join(TRUE_VALUES + FALSE_VALUES)}",
+    "groupChar": "groupChar is not supported: numbers are written without group separators",
+}
+
+
+def _shown(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _as_json(problems: list[tuple[Any, str] | None]) -> list[tuple[Any, str]]:
+    """The problems found, each value as it is written in JSON (a string as itself)."""
+    return [(value if isinstance(value, str) else _shown(value), message) for value, message in filter(None, problems)]
+
+
+def resource_problems(resource: dict[str, Any]) -> list[tuple[Any, str]]:
+    """What a resource declares that the reader would not honour: each as (value, message)."""
+    problems = []
+    for key, expected in RESOURCE.items():
+        if key in resource and resource[key] != expected:
+            problems.append((resource[key], f"{key} {_shown(resource[key])} is not supported: only {_shown(expected)}"))
+    for key in ("compression", "scheme"):
+        if key in resource:
+            problems.append((resource[key], f"{key} is not supported: a table is a plain CSV file in the package"))
+    if "missingValues" in resource:
+        problems.append(_missing_values(resource["missingValues"]))
+    dialect = resource.get("dialect")
+    if dialect is None:
+        return _as_json(problems)
+    if not isinstance(dialect, dict):
+        problems.append((dialect, "dialect must be an inline JSON object"))
+        return _as_json(problems)
+    for key, value in dialect.items():
+        if key == "$schema":
+            continue
+        if key not in DIALECT:
+            problems.append((key, f"dialect {key!r} is not supported (validate and load read only "
+                                  + ", ".join(f"{k} {_shown(v)}" for k, v in DIALECT.items()) + ")"))
+        elif value != DIALECT[key] or type(value) is not type(DIALECT[key]):
+            problems.append((value, f"dialect {key} {_shown(value)} is not supported: validate and load read only "
+                                    f"{key} {_shown(DIALECT[key])}"))
+    return _as_json(problems)
+
+
+def _missing_values(value: Any) -> tuple[Any, str] | None:
+    if value == MISSING_VALUES:
+        return None
+    return (value, f"missingValues {_shown(value)} is not supported: only an empty field is null ({_shown(MISSING_VALUES)})")
+
+
+def schema_problems(schema: dict[str, Any]) -> list[tuple[Any, str]]:
+    """The schema-level (or package-level) properties the reader would not honour: each as (value, message)."""
+    problem = _missing_values(schema["missingValues"]) if "missingValues" in schema else None
+    return _as_json([problem])
+
+
+def field_problems(field: dict[str, Any]) -> list[tuple[Any, str]]:
+    """The properties of one field the reader would not honour: each as (value, message)."""
+    problems = []
+    for key, message in _REFUSED_FIELD_KEYS.items():
+        if key in field:
+            problems.append((field[key], message))
+    for key, expected in FIELD.items():
+        if key not in field or field[key] == expected:
+            continue
+        if key == "missingValues":
+            problems.append(_missing_values(field[key]))
+        elif key == "format":
+            problems.append((field[key], f"format {_shown(field[key])} is not supported: only \"default\" (a date is "
+                                         "YYYY-MM-DD; a string is not checked against a format)"))
+        else:
+            problems.append((field[key], f"{key} {_shown(field[key])} is not supported: only {_shown(expected)}"))
+    return _as_json(problems)

@@ -1,0 +1,155 @@
+"""Whatever the descriptor or a Table Schema says is enforced or refused, never ignored; and each problem
+names the file that holds its cause (the schema file, the article, the line of a stray quote)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from conftest import PackageCopy, assert_reported, find
+
+DESCRIPTOR = "datapackage.json"
+
+
+def _edit_json(package: PackageCopy, relative: str, change: Callable[[Any], object]) -> None:
+    path = package.root / relative
+    value = json.loads(path.read_text(encoding="utf-8"))
+    change(value)
+    path.write_text(json.dumps(value, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def _resource(descriptor: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(r for r in descriptor["resources"] if r["name"] == name)
+
+
+def _field(schema: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(f for f in schema["fields"] if f["name"] == name)
+
+
+def _add_boolean_column(package: PackageCopy, values: list[str], **properties: object) -> None:
+    """Give event_types a last column ``official`` of type boolean, holding ``values`` row by row."""
+    _edit_json(package, "schemas/event_types.schema.json",
+               lambda s: s["fields"].append({"name": "official", "type": "boolean", "description": "x.", **properties}))
+    rows = package.rows("event_types")
+    for row, value in zip(rows, values * len(rows), strict=False):
+        row["official"] = value
+    package.write_rows("event_types", rows)
+
+
+# --- boolean fields -------------------------------------------------------------------------------------
+
+def test_boolean_values_frictionless_and_polars_both_read_pass(package: PackageCopy) -> None:
+    _add_boolean_column(package, ["true", "false", "True", "FALSE", ""])
+    assert package.validate() == []
+
+
+@pytest.mark.parametrize("value", ["yes", "1", "0", "tRuE", "t"])
+def test_a_boolean_cell_that_is_not_true_or_false_is_reported(package: PackageCopy, value: str) -> None:
+    _add_boolean_column(package, ["true"])
+    line = package.set_cell("event_types", 3, "official", value)
+    problems = package.validate()
+    assert_reported(problems, "type", file="data/event_types.csv", line=line, column="official", value=value)
+    assert len(problems) == 1
+
+
+@pytest.mark.parametrize("key", ["trueValues", "falseValues"])
+def test_declared_true_or_false_values_are_refused(package: PackageCopy, key: str) -> None:
+    _add_boolean_column(package, ["true"], **{key: ["yes"]})
+    assert_reported(package.validate(), "schema", file="schemas/event_types.schema.json", column="official")
+
+
+# --- dialect, missingValues, format: only what the reader implements ----------------------------------
+
+@pytest.mark.parametrize(("key", "value"), [
+    ("delimiter", ";"), ("header", False), ("quoteChar", "'"), ("doubleQuote", False), ("escapeChar", "\\"),
+    ("skipInitialSpace", True), ("nullSequence", "NA"), ("commentChar", "#"), ("lineTerminator", "\r\n"),
+])
+def test_a_dialect_the_reader_does_not_implement_is_refused(package: PackageCopy, key: str, value: object) -> None:
+    _edit_json(package, DESCRIPTOR, lambda d: _resource(d, "events")["dialect"].update({key: value}))
+    problems = package.validate()
+    assert_reported(problems, "descriptor", file=DESCRIPTOR)
+    assert all("resource 'events'" in p.message and key in p.message for p in problems)
+
+
+def test_a_dialect_in_another_file_is_refused(package: PackageCopy) -> None:
+    _edit_json(package, DESCRIPTOR, lambda d: _resource(d, "events").update(dialect="dialect.json"))
+    assert_reported(package.validate(), "descriptor", file=DESCRIPTOR, value="dialect.json")
+
+
+@pytest.mark.parametrize(("key", "value"), [("format", "tsv"), ("mediatype", "text/tab-separated-values"),
+                                            ("compression", "gz")])
+def test_a_resource_format_the_reader_does_not_implement_is_refused(package: PackageCopy, key: str, value: str) -> None:
+    _edit_json(package, DESCRIPTOR, lambda d: _resource(d, "events").update({key: value}))
+    assert_reported(package.validate(), "descriptor", file=DESCRIPTOR, value=value)
+
+
+@pytest.mark.parametrize("where", ["package", "resource", "schema", "field"])
+def test_missing_values_other_than_the_empty_field_are_refused(package: PackageCopy, where: str) -> None:
+    missing = ["", "NA"]
+    if where in ("package", "resource"):
+        _edit_json(package, DESCRIPTOR, lambda d: (d if where == "package" else _resource(d, "events"))
+                   .update(missingValues=missing))
+        assert_reported(package.validate(), "descriptor", file=DESCRIPTOR, value='["", "NA"]')
+    else:
+        _edit_json(package, "schemas/events.schema.json", lambda s: (s if where == "schema" else _field(s, "date_end"))
+                   .update(missingValues=missing))
+        assert_reported(package.validate(), "schema", file="schemas/events.schema.json",
+                        column=None if where == "schema" else "date_end", value='["", "NA"]')
+
+
+@pytest.mark.parametrize(("field", "value"), [("date_start", "%d/%m/%Y"), ("date_start", "any"), ("title_en", "email")])
+def test_a_field_format_other_than_default_is_refused(package: PackageCopy, field: str, value: str) -> None:
+    _edit_json(package, "schemas/events.schema.json", lambda s: _field(s, field).update(format=value))
+    problems = package.validate()
+    assert_reported(problems, "schema", file="schemas/events.schema.json", column=field, value=value)
+
+
+@pytest.mark.parametrize(("key", "value"), [("decimalChar", ","), ("groupChar", " "), ("bareNumber", False)])
+def test_number_notations_the_reader_does_not_implement_are_refused(package: PackageCopy, key: str, value: object) -> None:
+    _edit_json(package, "schemas/locations.schema.json", lambda s: _field(s, "latitude").update({key: value}))
+    assert_reported(package.validate(), "schema", file="schemas/locations.schema.json", column="latitude")
+
+
+# --- inline schemas get the same rules, named by the descriptor and the resource ----------------------
+
+def _inline_schemas(package: PackageCopy, change: Callable[[dict[str, Any]], object] = lambda s: None) -> None:
+    def inline(descriptor: dict[str, Any]) -> None:
+        for resource in descriptor["resources"]:
+            resource["schema"] = json.loads((package.root / resource["schema"]).read_text(encoding="utf-8"))
+        change(_resource(descriptor, "events")["schema"])
+    _edit_json(package, DESCRIPTOR, inline)
+
+
+def test_inline_schemas_as_a_release_writes_them_pass(package: PackageCopy) -> None:
+    _inline_schemas(package)
+    assert package.validate() == []
+
+
+@pytest.mark.parametrize(("change", "column"), [
+    (lambda s: _field(s, "title_en")["constraints"].update(minLength=3), "title_en"),  # frictionless would enforce it
+    (lambda s: _field(s, "title_en").update(categories=["a"]), "title_en"),
+    (lambda s: _field(s, "date_start").update(format="%d/%m/%Y"), "date_start"),
+    (lambda s: s.update(missingValues=["NA"]), None),
+])
+def test_an_inline_schema_gets_the_conventions_check(package: PackageCopy, change: Callable, column: str | None) -> None:
+    _inline_schemas(package, change)
+    problems = package.validate()
+    assert_reported(problems, "schema", file=DESCRIPTOR, column=column)
+    assert all(p.message.startswith("resource 'events' schema: ") for p in problems)
+
+
+# --- a schema fault names the schema file -------------------------------------------------------------
+
+@pytest.mark.parametrize(("change", "column"), [
+    (lambda s: s.update(primaryKey=["no_such_field"]), None),
+    (lambda s: _field(s, "title_en").update(title=5), "title_en"),  # frictionless' complaint about one field
+    (lambda s: s["foreignKeys"][0].update(fields=3), None),
+])
+def test_a_fault_frictionless_finds_in_a_schema_names_the_schema_file(package: PackageCopy, change: Callable,
+                                                                       column: str | None) -> None:
+    _edit_json(package, "schemas/events.schema.json", change)
+    problems = package.validate()
+    assert_reported(problems, "schema", file="schemas/events.schema.json", column=column)
+    assert not find(problems, "descriptor")
