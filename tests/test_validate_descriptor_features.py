@@ -153,3 +153,65 @@ def test_a_fault_frictionless_finds_in_a_schema_names_the_schema_file(package: P
     problems = package.validate()
     assert_reported(problems, "schema", file="schemas/events.schema.json", column=column)
     assert not find(problems, "descriptor")
+
+
+# --- files the descriptor does not name are reported --------------------------------------------------
+
+def _drop_resource(package: PackageCopy, name: str) -> None:
+    _edit_json(package, DESCRIPTOR, lambda d: d.update(resources=[r for r in d["resources"] if r["name"] != name]))
+
+
+def test_a_csv_under_data_that_no_resource_names_is_reported(package: PackageCopy) -> None:
+    (package.root / "data" / "events_old.csv").write_bytes(package.csv("events").read_bytes())
+    problems = package.validate()
+    assert [(p.file, p.line, p.rule) for p in problems] == [("data/events_old.csv", None, "table-unlisted")]
+
+
+@pytest.mark.parametrize("table", ["events", "claim_links", "retired_ids"])
+def test_dropping_a_resource_does_not_switch_off_its_checks(package: PackageCopy, table: str) -> None:
+    _drop_resource(package, table)
+    assert_reported(package.validate(), "table-unlisted", file=f"data/{table}.csv")
+
+
+def test_dropping_the_sources_resource_reports_every_article(package: PackageCopy) -> None:
+    articles = sorted(p.relative_to(package.root).as_posix() for p in (package.root / "data" / "sources").glob("*.txt"))
+    _drop_resource(package, "sources")
+    problems = package.validate()
+    assert_reported(problems, "table-unlisted", file="data/sources.csv")
+    assert sorted(p.file for p in find(problems, "source-unlisted")) == articles
+
+
+# --- a retired ID's replacement exists -------------------------------------------------------------------
+
+@pytest.mark.parametrize(("table", "exists"), [("events", True), ("events", False), ("actors", False), ("sources", True)])
+def test_a_retired_id_is_replaced_by_one_that_exists(package: PackageCopy, table: str, exists: bool) -> None:
+    key = {"events": "event_id", "actors": "actor_id", "sources": "source_id"}[table]
+    current = package.rows(table)[0][key]
+    retired = {"events": "EV9999", "actors": "AC9999", "sources": "999_0123456789abcdef"}[table]
+    replacement = current if exists else {"events": "EV9998", "actors": "AC9998", "sources": "998_0123456789abcdef"}[table]
+    package.write_rows("retired_ids", [{"id": retired, "table_name": table, "retired_in": "0.1.0",
+                                        "reason_en": "A duplicate.", "replaced_by": replacement}])
+    problems = package.validate()
+    if exists:
+        assert not find(problems, "replaced-by")
+    else:
+        assert [(p.file, p.line, p.column, p.value) for p in find(problems, "replaced-by")] == [
+            ("data/retired_ids.csv", 2, "replaced_by", replacement)]
+
+
+def test_a_replacement_must_be_in_the_table_the_retired_row_names(package: PackageCopy) -> None:
+    event = package.rows("events")[0]["event_id"]  # an event ID given as the replacement of a claim
+    package.write_rows("retired_ids", [{"id": "CL9999", "table_name": "claims", "retired_in": "0.1.0",
+                                        "reason_en": "A duplicate.", "replaced_by": event}])
+    assert_reported(package.validate(), "replaced-by", file="data/retired_ids.csv", line=2, column="replaced_by")
+
+
+# --- a changed article is named -------------------------------------------------------------------------
+
+def test_a_changed_article_names_the_article_file(package: PackageCopy) -> None:
+    source = package.rows("sources")[1]
+    article = package.root / source["path"]
+    article.write_text(article.read_text(encoding="utf-8").replace("العراق", "العرق", 1), encoding="utf-8")
+    problems = package.validate()
+    assert_reported(problems, "source-hash", file=source["path"])
+    assert_reported(problems, "source-hash", file="data/sources.csv", line=package.line_of("sources", 1), column="sha256")
