@@ -215,3 +215,18 @@ def test_a_changed_article_names_the_article_file(package: PackageCopy) -> None:
     problems = package.validate()
     assert_reported(problems, "source-hash", file=source["path"])
     assert_reported(problems, "source-hash", file="data/sources.csv", line=package.line_of("sources", 1), column="sha256")
+
+
+# --- a stray quote names its line ------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("table", "row"), [("actors", 3), ("events", 0), ("claims", 40)])
+def test_a_stray_quote_inside_an_unquoted_field_names_its_line(package: PackageCopy, table: str, row: int) -> None:
+    """Python's csv module reads the quote as text; Polars then fails on the file without saying where."""
+    line = package.line_of(table, row)
+    lines = package.csv(table).read_text(encoding="utf-8").split("\n")
+    first, rest = lines[line - 1].split(",", 1)
+    lines[line - 1] = f'{first[:2]}"{first[2:]},{rest}'  # inside the ID, which is never quoted
+    package.csv(table).write_text("\n".join(lines), encoding="utf-8")
+    problems = package.validate()
+    assert [(p.file, p.line, p.rule) for p in problems if p.file == f"data/{table}.csv"] == [
+        (f"data/{table}.csv", line, "csv-syntax")]

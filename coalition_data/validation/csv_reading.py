@@ -50,8 +50,15 @@ def read_table(table: Table, file: str) -> ParsedTable:
             return parsed
         try:
             strings = pl.read_csv(text.encode("utf-8"), infer_schema=False, has_header=True)
-        except pl.exceptions.PolarsError as exc:  # the structural pass should have caught it; never let it escape
-            parsed.problem(None, None, None, "csv-syntax", f"not readable as CSV: {str(exc).splitlines()[0]}")
+        except pl.exceptions.PolarsError as exc:
+            strings, reason = None, str(exc).splitlines()[0]
+        if strings is None or strings.height != len(parsed.record_lines):  # Python's csv and Polars disagree
+            line = _stray_quote(text)  # Python's csv reads a quote inside an unquoted field as text, Polars not
+            if line is not None:
+                parsed.problems.append(Problem(parsed.file, line, None, None, "csv-syntax", _STRAY_QUOTE))
+            else:
+                parsed.problem(None, None, None, "csv-syntax", "not readable as CSV: "
+                               + (reason if strings is None else "Polars and Python's csv module read different rows"))
             return parsed
     parsed.frame = _typed(strings, parsed)
     return parsed
@@ -157,6 +164,33 @@ def _check_structure(text: str, parsed: ParsedTable) -> bool:
         parsed.problems.append(Problem(parsed.file, start, None, None, "csv-syntax", f"not valid CSV from here: {exc}"))
         return False
     return ok
+
+
+_STRAY_QUOTE = ('a stray quote: a field holding " must be quoted as a whole, with each " inside it doubled '
+                '(or a quoted field is not closed)')
+
+
+def _stray_quote(text: str) -> int | None:
+    """The line of the first quote that RFC 4180 does not allow: one inside an unquoted field, one after a
+    closing quote, or an opening quote never closed. None if every quote is in its place. It looks only at
+    the quotes, so it is quick on a file with few of them."""
+    position = text.find('"')
+    while position != -1:
+        if position > 0 and text[position - 1] not in ",\n":
+            return text.count("\n", 0, position) + 1
+        end = position + 1
+        while True:  # to the closing quote, stepping over doubled ones
+            end = text.find('"', end)
+            if end == -1:
+                return text.count("\n", 0, position) + 1
+            if text.startswith('""', end):
+                end += 2
+                continue
+            break
+        if end + 1 < len(text) and text[end + 1] not in ",\n\r":
+            return text.count("\n", 0, end) + 1
+        position = text.find('"', end + 1)
+    return None
 
 
 def _header_problem(header: list[str], expected: list[str], parsed: ParsedTable) -> None:
