@@ -116,6 +116,25 @@ def check_coordinates_in_country(tables: dict[str, ParsedTable]) -> None:
                                     f"coordinates fall outside the bounding box of {country} (see countries)")
 
 
+def check_empty_tables(tables: dict[str, ParsedTable]) -> None:
+    """A table left with its header and no rows (only the tombstones may have none yet), with the rows of
+    other tables that refer to it, each of which the foreign-key rule also reports."""
+    for name, parsed in tables.items():
+        if name == RETIRED or parsed.frame is None or parsed.frame.height:
+            continue
+        referring = {}
+        for other in tables.values():
+            if other is parsed or other.frame is None:
+                continue
+            for fields, target, _ in foreign_keys(other):
+                if target == name and fields[0] in other.frame.columns:
+                    referring[other.table.name] = referring.get(other.table.name, 0) + other.frame[fields[0]].count()
+        used = {table: count for table, count in referring.items() if count}
+        consequence = (f"; {sum(used.values())} rows of {', '.join(used)} refer to it (each is reported below as a "
+                       "foreign-key problem)" if used else "")
+        parsed.problem(None, None, None, "empty-table", "the table has a header and no rows" + consequence)
+
+
 def check_replacements(tables: dict[str, ParsedTable]) -> None:
     """A retired ID's replaced_by names a row that exists, in the table the retired row names."""
     if not _frames_ok(tables, RETIRED):
@@ -135,4 +154,4 @@ def check_replacements(tables: dict[str, ParsedTable]) -> None:
                             f"no row in {table_name} has {key} = this value: a retired ID is replaced by one that exists")
 
 
-ALL = (check_foreign_keys, check_replacements, check_cycles, check_orphans, check_event_support, check_coordinates_in_country)
+ALL = (check_empty_tables, check_foreign_keys, check_replacements, check_cycles, check_orphans, check_event_support, check_coordinates_in_country)

@@ -57,7 +57,8 @@ def validate(path: str | Path | None = None, *, frictionless_rows: bool = False)
         problems.extend(versions.check(package))
     if frictionless_rows:
         problems.extend(_frictionless_rows(root))
-    return sorted(set(problems), key=Problem.sort_key)
+    # an empty table first: the foreign-key problems that follow from it come after it, in whatever file
+    return sorted(set(problems), key=lambda p: (p.rule != "empty-table", p.sort_key()))
 
 
 def _unlisted_tables(package: Package, root: Path) -> list[Problem]:
