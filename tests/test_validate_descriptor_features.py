@@ -230,3 +230,39 @@ def test_a_stray_quote_inside_an_unquoted_field_names_its_line(package: PackageC
     problems = package.validate()
     assert [(p.file, p.line, p.rule) for p in problems if p.file == f"data/{table}.csv"] == [
         (f"data/{table}.csv", line, "csv-syntax")]
+
+
+# --- the size and hash a resource declares (as a release's descriptor does) are checked -------------------
+
+def _declare_sizes(package: PackageCopy, **override: object) -> None:
+    import hashlib
+
+    def declare(descriptor: dict[str, Any]) -> None:
+        for resource in descriptor["resources"]:
+            raw = (package.root / resource["path"]).read_bytes()
+            resource.update(bytes=len(raw), hash=f"sha256:{hashlib.sha256(raw).hexdigest()}")
+        _resource(descriptor, "events").update(override)
+    _edit_json(package, DESCRIPTOR, declare)
+
+
+def test_declared_sizes_and_hashes_that_match_pass(package: PackageCopy) -> None:
+    _declare_sizes(package)
+    assert package.validate() == []
+
+
+@pytest.mark.parametrize(("override", "rule"), [
+    ({"bytes": 12}, "resource-bytes"), ({"hash": "sha256:" + "0" * 64}, "resource-hash"),
+    ({"hash": "0" * 32}, "resource-hash"), ({"hash": "crc32:0"}, "resource-hash"),
+])
+def test_a_declared_size_or_hash_the_file_does_not_have_is_reported(package: PackageCopy, override: dict,
+                                                                     rule: str) -> None:
+    _declare_sizes(package, **override)
+    problems = package.validate()
+    assert [(p.file, p.rule) for p in problems] == [("data/events.csv", rule)]
+
+
+def test_a_table_edited_after_its_hash_was_declared_is_reported(package: PackageCopy) -> None:
+    _declare_sizes(package)
+    package.set_cell("events", 2, "title_en", "A corrected title")
+    assert {(p.file, p.rule) for p in package.validate()} == {("data/events.csv", "resource-bytes"),
+                                                             ("data/events.csv", "resource-hash")}

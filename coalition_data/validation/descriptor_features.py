@@ -1,10 +1,16 @@
 """Descriptor features that change how a CSV is read: accepted only with the value our reader (and the loader)
-implements, so that a descriptor never asks for something validate and load would quietly ignore."""
+implements, so that a descriptor never asks for something validate and load would quietly ignore. And the
+size and hash a resource declares, checked against its file."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+from pathlib import Path
 from typing import Any
+
+from coalition_data.package import DESCRIPTOR
+from coalition_data.validation.problems import Problem, shown
 
 # The one CSV dialect validate and load read: each key accepted only with this value.
 DIALECT = {"delimiter": ",", "lineTerminator": "\n", "quoteChar": '"', "doubleQuote": True, "header": True,
@@ -90,3 +96,30 @@ def field_problems(field: dict[str, Any]) -> list[tuple[Any, str]]:
         else:
             problems.append((field[key], f"{key} {_shown(field[key])} is not supported: only {_shown(expected)}"))
     return _as_json(problems)
+
+
+def declared_file_problems(resource: dict[str, Any], path: Path, file: str) -> list[Problem]:
+    """The size and hash a resource declares (a release's descriptor does) must be its file's."""
+    if not path.is_file() or not ({"bytes", "hash"} & resource.keys()):
+        return []  # a missing file is the reader's to report
+    raw = path.read_bytes()
+    problems = []
+    if "bytes" in resource and resource["bytes"] != len(raw):
+        problems.append(Problem(file, None, None, _value(resource["bytes"]), "resource-bytes",
+                                f"{DESCRIPTOR} says the file has {_shown(resource['bytes'])} bytes; it has {len(raw)}"))
+    declared = resource.get("hash")
+    if declared is not None:
+        algorithm, _, digest = declared.rpartition(":") if isinstance(declared, str) else ("", "", "")
+        algorithm = algorithm or "md5"  # the Data Package default
+        if algorithm not in ("md5", "sha1", "sha256", "sha512"):
+            problems.append(Problem(file, None, None, _value(declared), "resource-hash",
+                                    f"{DESCRIPTOR} gives a hash validate cannot check: use sha256:<hex digits>"))
+        elif hashlib.new(algorithm, raw).hexdigest() != digest.lower():
+            problems.append(Problem(file, None, None, _value(declared), "resource-hash",
+                                    f"the file's {algorithm} is not the one {DESCRIPTOR} records: the file changed "
+                                    "after the descriptor was written"))
+    return problems
+
+
+def _value(value: Any) -> str:
+    return shown(value if isinstance(value, str) else _shown(value)) or ""

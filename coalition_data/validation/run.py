@@ -15,6 +15,7 @@ from coalition_data.package import (
 )
 from coalition_data.validation import (
     column_checks,
+    descriptor_features,
     integrity,
     provenance,
     row_rules,
@@ -45,6 +46,9 @@ def validate(path: str | Path | None = None, *, frictionless_rows: bool = False)
             parsed.frame = parsed.frame.select(_needed_later(table))
         tables[name] = parsed
     problems.extend(_unlisted_tables(package, root))
+    for resource in package.descriptor["resources"]:
+        table = package.tables[resource["name"]]
+        problems.extend(descriptor_features.declared_file_problems(resource, table.path, table.path.relative_to(root).as_posix()))
     problems.extend(provenance.unlisted_sources(tables, root))
     articles = provenance.read_sources(tables, root)
     with ThreadPoolExecutor(1) as pool:  # Polars work, free of the GIL, beside the span loop, which holds it
