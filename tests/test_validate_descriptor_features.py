@@ -78,11 +78,14 @@ def test_a_dialect_in_another_file_is_refused(package: PackageCopy) -> None:
     assert_reported(package.validate(), "descriptor", file=DESCRIPTOR, value="dialect.json")
 
 
-@pytest.mark.parametrize(("key", "value"), [("format", "tsv"), ("mediatype", "text/tab-separated-values"),
-                                            ("compression", "gz")])
-def test_a_resource_format_the_reader_does_not_implement_is_refused(package: PackageCopy, key: str, value: str) -> None:
+@pytest.mark.parametrize(("key", "value", "shown"), [
+    ("format", "tsv", "tsv"), ("mediatype", "text/tab-separated-values", "text/tab-separated-values"),
+    ("compression", "gz", "compression"), ("data", [["EV0001"]], "data"),
+])
+def test_a_resource_format_the_reader_does_not_implement_is_refused(package: PackageCopy, key: str, value: object,
+                                                                     shown: str) -> None:
     _edit_json(package, DESCRIPTOR, lambda d: _resource(d, "events").update({key: value}))
-    assert_reported(package.validate(), "descriptor", file=DESCRIPTOR, value=value)
+    assert_reported(package.validate(), "descriptor", file=DESCRIPTOR, value=shown)
 
 
 @pytest.mark.parametrize("where", ["package", "resource", "schema", "field"])

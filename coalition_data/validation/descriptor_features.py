@@ -44,9 +44,9 @@ def resource_problems(resource: dict[str, Any]) -> list[tuple[Any, str]]:
     for key, expected in RESOURCE.items():
         if key in resource and resource[key] != expected:
             problems.append((resource[key], f"{key} {_shown(resource[key])} is not supported: only {_shown(expected)}"))
-    for key in ("compression", "scheme"):
+    for key in ("compression", "scheme", "data"):
         if key in resource:
-            problems.append((resource[key], f"{key} is not supported: a table is a plain CSV file in the package"))
+            problems.append((key, f"{key} is not supported: a table is a plain CSV file in the package, named by path"))
     if "missingValues" in resource:
         problems.append(_missing_values(resource["missingValues"]))
     dialect = resource.get("dialect")
