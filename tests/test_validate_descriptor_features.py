@@ -102,6 +102,12 @@ def test_missing_values_other_than_the_empty_field_are_refused(package: PackageC
                         column=None if where == "schema" else "date_end", value='["", "NA"]')
 
 
+@pytest.mark.parametrize(("key", "value"), [("uniqueKeys", [["title_en"]]), ("fieldsMatch", "subset")])
+def test_schema_properties_validate_does_not_enforce_are_refused(package: PackageCopy, key: str, value: object) -> None:
+    _edit_json(package, "schemas/events.schema.json", lambda s: s.update({key: value}))
+    assert_reported(package.validate(), "schema", file="schemas/events.schema.json", value=value if isinstance(value, str) else json.dumps(value))
+
+
 @pytest.mark.parametrize(("field", "value"), [("date_start", "%d/%m/%Y"), ("date_start", "any"), ("title_en", "email")])
 def test_a_field_format_other_than_default_is_refused(package: PackageCopy, field: str, value: str) -> None:
     _edit_json(package, "schemas/events.schema.json", lambda s: _field(s, field).update(format=value))
@@ -269,3 +275,11 @@ def test_a_table_edited_after_its_hash_was_declared_is_reported(package: Package
     package.set_cell("events", 2, "title_en", "A corrected title")
     assert {(p.file, p.rule) for p in package.validate()} == {("data/events.csv", "resource-bytes"),
                                                              ("data/events.csv", "resource-hash")}
+
+
+def test_a_required_boolean_left_empty_is_reported_on_its_line(package: PackageCopy) -> None:
+    _add_boolean_column(package, ["false"], constraints={"required": True})
+    line = package.set_cell("event_types", 5, "official", "")
+    problems = package.validate()
+    assert [(p.file, p.line, p.column, p.rule) for p in problems] == [
+        ("data/event_types.csv", line, "official", "required")]

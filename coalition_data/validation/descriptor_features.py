@@ -75,8 +75,13 @@ def _missing_values(value: Any) -> tuple[Any, str] | None:
 
 def schema_problems(schema: dict[str, Any]) -> list[tuple[Any, str]]:
     """The schema-level (or package-level) properties the reader would not honour: each as (value, message)."""
-    problem = _missing_values(schema["missingValues"]) if "missingValues" in schema else None
-    return _as_json([problem])
+    problems = [_missing_values(schema["missingValues"]) if "missingValues" in schema else None]
+    if "uniqueKeys" in schema:  # Table Schema v2; frictionless 5 ignores it too
+        problems.append((schema["uniqueKeys"], "uniqueKeys is not enforced by validate: make the key the primaryKey "
+                                               "or give the field a unique constraint"))
+    if schema.get("fieldsMatch", "exact") != "exact":
+        problems.append((schema["fieldsMatch"], 'fieldsMatch is not supported: the header must be the fields, in order ("exact")'))
+    return _as_json(problems)
 
 
 def field_problems(field: dict[str, Any]) -> list[tuple[Any, str]]:
