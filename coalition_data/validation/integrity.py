@@ -148,7 +148,8 @@ def check_replacements(tables: dict[str, ParsedTable]) -> None:
         if target is None or target.frame is None or len(target.table.primary_key) != 1:
             continue  # the table_name rule reports an unknown table; an unreadable one is reported where it is
         key = target.table.primary_key[0]
-        missing = group.filter(~pl.col("replaced_by").is_in(target.frame[key].cast(pl.String).implode()))
+        existing = target.frame[key].cast(pl.String).implode()
+        missing = group.filter(~pl.col("replaced_by").cast(pl.String).is_in(existing))
         for row, value in missing.select("_row", "replaced_by").iter_rows():
             retired.problem(row, "replaced_by", value, "replaced-by",
                             f"no row in {table_name} has {key} = this value: a retired ID is replaced by one that exists")

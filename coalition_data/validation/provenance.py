@@ -79,7 +79,7 @@ def unlisted_sources(tables: dict[str, ParsedTable], root: Path) -> list[Problem
     """Each file under data/sources/ that no ``sources`` row names (every one, when the descriptor has no
     sources table: dropping the table must not switch the check off)."""
     parsed = tables.get("sources")
-    if parsed is not None and parsed.frame is None:
+    if parsed is not None and (parsed.frame is None or "path" not in parsed.frame.columns):
         return []  # the rows could not be read: which files they name is unknown
     listed = set(parsed.frame["path"].drop_nulls()) if parsed is not None else set()
     why = ("a file under data/sources/ has no row in sources: describe it or remove it" if parsed is not None else
