@@ -130,8 +130,8 @@ def check_empty_tables(tables: dict[str, ParsedTable]) -> None:
                 if target == name and fields[0] in other.frame.columns:
                     referring[other.table.name] = referring.get(other.table.name, 0) + other.frame[fields[0]].count()
         used = {table: count for table, count in referring.items() if count}
-        consequence = (f"; {sum(used.values())} rows of {', '.join(used)} refer to it (each is reported below as a "
-                       "foreign-key problem)" if used else "")
+        consequence = (f"; {sum(used.values())} references to it from {', '.join(used)} each follow as a "
+                       "foreign-key problem" if used else "")
         parsed.problem(None, None, None, "empty-table", "the table has a header and no rows" + consequence)
 
 
