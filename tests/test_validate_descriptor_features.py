@@ -283,3 +283,14 @@ def test_a_required_boolean_left_empty_is_reported_on_its_line(package: PackageC
     problems = package.validate()
     assert [(p.file, p.line, p.column, p.rule) for p in problems] == [
         ("data/event_types.csv", line, "official", "required")]
+
+
+def test_quotes_inside_an_unquoted_field_are_reported_even_where_every_reader_agrees(package: PackageCopy) -> None:
+    """`Iraq "and" US` unquoted: Python's csv and Polars both keep the quotes as text, RFC 4180 forbids them."""
+    line = package.line_of("events", 0)
+    lines = package.csv("events").read_text(encoding="utf-8").split("\n")
+    assert ",Iraq and US agree" in lines[line - 1]
+    lines[line - 1] = lines[line - 1].replace(",Iraq and US agree", ',Iraq "and" US agree', 1)
+    package.csv("events").write_text("\n".join(lines), encoding="utf-8")
+    problems = package.validate()
+    assert [(p.file, p.line, p.rule) for p in problems] == [("data/events.csv", line, "csv-syntax")]

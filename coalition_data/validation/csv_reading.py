@@ -48,17 +48,19 @@ def read_table(table: Table, file: str) -> ParsedTable:
         text = _decode(raw, parsed)
         if text is None or not _check_structure(text, parsed):
             return parsed
+        stray = _stray_quote(text)  # Python's csv reads a quote inside an unquoted field as text; Polars may not
+        if stray is not None:
+            parsed.problems.append(Problem(parsed.file, stray, None, None, "csv-syntax", _STRAY_QUOTE))
         try:
             strings = pl.read_csv(text.encode("utf-8"), infer_schema=False, has_header=True)
         except pl.exceptions.PolarsError as exc:
-            strings, reason = None, str(exc).splitlines()[0]
-        if strings is None or strings.height != len(parsed.record_lines):  # Python's csv and Polars disagree
-            line = _stray_quote(text)  # Python's csv reads a quote inside an unquoted field as text, Polars not
-            if line is not None:
-                parsed.problems.append(Problem(parsed.file, line, None, None, "csv-syntax", _STRAY_QUOTE))
-            else:
-                parsed.problem(None, None, None, "csv-syntax", "not readable as CSV: "
-                               + (reason if strings is None else "Polars and Python's csv module read different rows"))
+            if stray is None:  # the structural pass should have caught it; never let it escape
+                parsed.problem(None, None, None, "csv-syntax", f"not readable as CSV: {str(exc).splitlines()[0]}")
+            return parsed
+        if strings.height != len(parsed.record_lines):
+            if stray is None:
+                parsed.problem(None, None, None, "csv-syntax",
+                               "not readable as CSV: Polars and Python's csv module read a different number of rows")
             return parsed
     parsed.frame = _typed(strings, parsed)
     return parsed
@@ -176,7 +178,7 @@ def _stray_quote(text: str) -> int | None:
     the quotes, so it is quick on a file with few of them."""
     position = text.find('"')
     while position != -1:
-        if position > 0 and text[position - 1] not in ",\n":
+        if position > 0 and text[position - 1] not in ",\n\r":
             return text.count("\n", 0, position) + 1
         end = position + 1
         while True:  # to the closing quote, stepping over doubled ones
