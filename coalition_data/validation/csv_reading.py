@@ -10,9 +10,12 @@ from typing import Any
 import polars as pl
 
 from coalition_data.package import Table
+from coalition_data.validation.descriptor_features import FALSE_VALUES, TRUE_VALUES
 from coalition_data.validation.problems import Problem, shown
 
 _DATE = r"^\d{4}-\d{2}-\d{2}$"
+_BOOLEANS = {**dict.fromkeys(TRUE_VALUES, True), **dict.fromkeys(FALSE_VALUES, False)}
+_FORMS = {"date": " (ISO 8601 YYYY-MM-DD, a real calendar day)", "boolean": f" (one of {', '.join(_BOOLEANS)})"}
 
 
 @dataclass
@@ -45,10 +48,19 @@ def read_table(table: Table, file: str) -> ParsedTable:
         text = _decode(raw, parsed)
         if text is None or not _check_structure(text, parsed):
             return parsed
+        stray = _stray_quote(text)  # Python's csv reads a quote inside an unquoted field as text; Polars may not
+        if stray is not None:
+            parsed.problems.append(Problem(parsed.file, stray, None, None, "csv-syntax", _STRAY_QUOTE))
         try:
             strings = pl.read_csv(text.encode("utf-8"), infer_schema=False, has_header=True)
-        except pl.exceptions.PolarsError as exc:  # the structural pass should have caught it; never let it escape
-            parsed.problem(None, None, None, "csv-syntax", f"not readable as CSV: {str(exc).splitlines()[0]}")
+        except pl.exceptions.PolarsError as exc:
+            if stray is None:  # the structural pass should have caught it; never let it escape
+                parsed.problem(None, None, None, "csv-syntax", f"not readable as CSV: {str(exc).splitlines()[0]}")
+            return parsed
+        if strings.height != len(parsed.record_lines):
+            if stray is None:
+                parsed.problem(None, None, None, "csv-syntax",
+                               "not readable as CSV: Polars and Python's csv module read a different number of rows")
             return parsed
     parsed.frame = _typed(strings, parsed)
     return parsed
@@ -156,6 +168,33 @@ def _check_structure(text: str, parsed: ParsedTable) -> bool:
     return ok
 
 
+_STRAY_QUOTE = ('a stray quote: a field holding " must be quoted as a whole, with each " inside it doubled '
+                '(or a quoted field is not closed)')
+
+
+def _stray_quote(text: str) -> int | None:
+    """The line of the first quote that RFC 4180 does not allow: one inside an unquoted field, one after a
+    closing quote, or an opening quote never closed. None if every quote is in its place. It looks only at
+    the quotes, so it is quick on a file with few of them."""
+    position = text.find('"')
+    while position != -1:
+        if position > 0 and text[position - 1] not in ",\n\r":
+            return text.count("\n", 0, position) + 1
+        end = position + 1
+        while True:  # to the closing quote, stepping over doubled ones
+            end = text.find('"', end)
+            if end == -1:
+                return text.count("\n", 0, position) + 1
+            if text.startswith('""', end):
+                end += 2
+                continue
+            break
+        if end + 1 < len(text) and text[end + 1] not in ",\n\r":
+            return text.count("\n", 0, end) + 1
+        position = text.find('"', end + 1)
+    return None
+
+
 def _header_problem(header: list[str], expected: list[str], parsed: ParsedTable) -> None:
     missing = [name for name in expected if name not in header]
     extra = [name for name in header if name not in expected]
@@ -187,12 +226,14 @@ def _typed(strings: pl.DataFrame, parsed: ParsedTable) -> pl.DataFrame:
             value = raw.str.to_date("%Y-%m-%d", strict=False)
             # Year 0000 parses in Polars but no Python date holds it (reporting it used to crash).
             bad = raw.is_not_null() & (value.is_null() | ~raw.str.contains(_DATE) | (value.dt.year() < 1))
+        elif kind == "boolean":
+            value = raw.replace_strict(_BOOLEANS, default=None, return_dtype=pl.Boolean)
+            bad = raw.is_not_null() & value.is_null()
         else:
             value, bad = raw, None
         if bad is not None:
             for row in bad.arg_true().to_list():
-                parsed.problem(row, name, raw[row], "type", f"not a valid {kind}"
-                               + (" (ISO 8601 YYYY-MM-DD, a real calendar day)" if kind == "date" else ""))
+                parsed.problem(row, name, raw[row], "type", f"not a valid {kind}" + _FORMS.get(kind, ""))
             value = pl.Series(name, value).set(bad, None) if bad.any() else value
         columns.append(value.alias(name))
     return pl.DataFrame(columns)

@@ -14,6 +14,7 @@ import polars as pl
 
 from coalition_data.dtypes import SUPPORTED_TYPES
 from coalition_data.package import DESCRIPTOR, PackageError, inside, read_json
+from coalition_data.validation import descriptor_features
 from coalition_data.validation.column_checks import CONSTRAINTS, full_match
 from coalition_data.validation.problems import Problem, shown
 
@@ -45,14 +46,22 @@ def check_descriptor(root: Path) -> list[Problem]:
                     inside(root, resource[key])
                 except PackageError as exc:
                     problems.append(_problem(DESCRIPTOR, f"{where}: {exc}", resource[key]))
-        if isinstance(resource.get("schema"), str) and not problems:
+        problems.extend(_problem(DESCRIPTOR, f"{where}: {message}", shown(value))
+                        for value, message in descriptor_features.resource_problems(resource))
+        if "schema" not in resource:
+            problems.append(_problem(DESCRIPTOR, f"{where}: a table needs a Table Schema"))
+        elif isinstance(resource.get("schema"), str) and not problems:
             schema_path = resource["schema"]
             try:
                 resource["schema"] = read_json(inside(root, schema_path))
             except PackageError as exc:
                 problems.append(_problem(schema_path, str(exc), rule="schema"))
                 continue
-            problems.extend(_schema_conventions(schema_path, resource["schema"]))
+            problems.extend(_schema_problems(schema_path, resource["schema"]))
+        elif isinstance(resource.get("schema"), dict):  # inline, as in a release: the same rules, named by resource
+            problems.extend(_schema_problems(DESCRIPTOR, resource["schema"], f"{where} schema: "))
+    problems.extend(_problem(DESCRIPTOR, message, shown(value))
+                    for value, message in descriptor_features.schema_problems(descriptor))  # a package-wide missingValues
     if not problems:
         problems.extend(_frictionless(inlined))
     if not problems:
@@ -67,7 +76,8 @@ def _foreign_key_problems(descriptor: dict[str, Any], inlined: dict[str, Any]) -
               for r in inlined["resources"] if isinstance(r.get("schema"), dict)}
     problems = []
     for original, resource in zip(descriptor["resources"], inlined["resources"], strict=True):
-        file = original["schema"] if isinstance(original.get("schema"), str) else DESCRIPTOR
+        inline = not isinstance(original.get("schema"), str)
+        file, prefix = (DESCRIPTOR, f"resource {resource.get('name')!r} schema: ") if inline else (original["schema"], "")
         for fk in resource.get("schema", {}).get("foreignKeys", []):
             own, reference = fk.get("fields"), fk.get("reference", {})
             target, theirs = reference.get("resource") or resource.get("name"), reference.get("fields")
@@ -78,11 +88,11 @@ def _foreign_key_problems(descriptor: dict[str, Any], inlined: dict[str, Any]) -
             missing += [f"{target}.{f}" for f in theirs if f not in fields[target]]
             if missing or len(own) != len(theirs):
                 problems.append(Problem(file, None, ", ".join(own), shown(", ".join(map(str, missing))) or None, "schema",
-                                        "a foreign key must pair existing fields with as many existing fields of "
+                                        prefix + "a foreign key must pair existing fields with as many existing fields of "
                                         "the referenced table"))
             elif target == resource.get("name") and own == theirs:  # e.g. a misspelt "resource" key
                 problems.append(Problem(file, None, ", ".join(own), None, "schema",
-                                        "a foreign key refers to its own fields in its own table: name the referenced "
+                                        prefix + "a foreign key refers to its own fields in its own table: name the referenced "
                                         "table in reference.resource"))
     return problems
 
@@ -105,26 +115,62 @@ def _frictionless(descriptor: dict[str, Any]) -> list[Problem]:
     return [_problem(DESCRIPTOR, error.message) for error in errors]
 
 
-def _schema_conventions(path: str, schema: Any) -> list[Problem]:
-    if not isinstance(schema, dict) or not isinstance(schema.get("fields"), list):
-        return [_problem(path, "a Table Schema needs a list of fields", rule="schema")]
+def _schema_problems(file: str, schema: Any, prefix: str = "") -> list[Problem]:
+    """A Table Schema's faults, each named by ``file`` (the schema file, or the descriptor for an inline
+    schema, with ``prefix`` naming its resource): our conventions first, then what frictionless finds."""
+    problems = _schema_conventions(file, schema, prefix)
+    return problems or _frictionless_schema(file, schema, prefix)
+
+
+def _frictionless_schema(file: str, schema: dict[str, Any], prefix: str) -> list[Problem]:
+    """frictionless' complaints about one schema, checked alone so that each is named by the schema's file; a
+    complaint about a field is named by that field."""
+    import frictionless
+
+    def errors(kind: Any, descriptor: dict[str, Any]) -> list[Any]:
+        try:
+            return list(kind.metadata_validate(kind.from_descriptor(descriptor).to_descriptor()))
+        except frictionless.FrictionlessException as exc:
+            return exc.reasons or [exc.error]
+        except Exception as exc:  # noqa: BLE001 -- frictionless trips over some malformed schemas
+            return [frictionless.errors.SchemaError(note=f"frictionless could not read it: {type(exc).__name__}: {exc}")]
+
+    found = errors(frictionless.Schema, schema)
+    if not found:
+        return []
     problems = []
+    for field in schema["fields"]:  # name each field frictionless refuses (its message does not say which)
+        problems.extend(Problem(file, None, shown(field.get("name")), None, "schema", prefix + error.message)
+                        for error in errors(frictionless.Schema, {"fields": [field]}))
+    named = {p.message for p in problems}
+    problems.extend(Problem(file, None, None, None, "schema", prefix + error.message)
+                    for error in found if prefix + error.message not in named)
+    return problems
+
+
+def _schema_conventions(path: str, schema: Any, prefix: str = "") -> list[Problem]:
+    if not isinstance(schema, dict) or not isinstance(schema.get("fields"), list):
+        return [_problem(path, prefix + "a Table Schema needs a list of fields", rule="schema")]
+    problems = [Problem(path, None, None, shown(value), "schema", prefix + message)
+                for value, message in descriptor_features.schema_problems(schema)]
     for index, field in enumerate(schema["fields"]):
         if not isinstance(field, dict):
-            problems.append(Problem(path, None, None, shown(field), "schema", f"field {index} must be a JSON object"))
+            problems.append(Problem(path, None, None, shown(field), "schema", f"{prefix}field {index} must be a JSON object"))
             continue
-        name = field.get("name")
+        name = shown(field.get("name"))
         if "categories" in field:
-            problems.append(Problem(path, None, name, None, "schema",
+            problems.append(Problem(path, None, name, None, "schema", prefix +
                                     "v2 'categories' are ignored by frictionless: list allowed values in constraints.enum"))
         if field.get("type") not in SUPPORTED_TYPES:
-            problems.append(Problem(path, None, name, field.get("type"), "schema",
-                                    f"every field declares its type, one of {', '.join(SUPPORTED_TYPES)}"))
+            problems.append(Problem(path, None, name, shown(field.get("type")), "schema",
+                                    f"{prefix}every field declares its type, one of {', '.join(SUPPORTED_TYPES)}"))
+        problems.extend(Problem(path, None, name, shown(value), "schema", prefix + message)
+                        for value, message in descriptor_features.field_problems(field))
         constraints = field.get("constraints", {})
         if not isinstance(constraints, dict):
-            problems.append(Problem(path, None, name, shown(constraints), "schema", "constraints must be a JSON object"))
+            problems.append(Problem(path, None, name, shown(constraints), "schema", prefix + "constraints must be a JSON object"))
         else:
-            problems.extend(Problem(path, None, name, shown(value), "schema", message)
+            problems.extend(Problem(path, None, name, shown(value), "schema", prefix + message)
                             for value, message in _constraint_problems(field.get("type"), constraints))
     return problems
 

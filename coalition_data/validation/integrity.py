@@ -9,6 +9,7 @@ from coalition_data.validation.csv_reading import ParsedTable
 # Tables whose rows only describe another row (its spellings) do not keep that row from being an orphan.
 DESCRIBING_TABLES = {"actor_names", "location_names"}
 ORPHAN_CHECKED = ("sources", "actors", "locations")
+RETIRED = "retired_ids"  # the tombstones of withdrawn IDs
 
 
 def foreign_keys(parsed: ParsedTable) -> list[tuple[list[str], str, list[str]]]:
@@ -115,4 +116,43 @@ def check_coordinates_in_country(tables: dict[str, ParsedTable]) -> None:
                                     f"coordinates fall outside the bounding box of {country} (see countries)")
 
 
-ALL = (check_foreign_keys, check_cycles, check_orphans, check_event_support, check_coordinates_in_country)
+def check_empty_tables(tables: dict[str, ParsedTable]) -> None:
+    """A table left with its header and no rows (only the tombstones may have none yet), with the rows of
+    other tables that refer to it, each of which the foreign-key rule also reports."""
+    for name, parsed in tables.items():
+        if name == RETIRED or parsed.frame is None or parsed.frame.height:
+            continue
+        referring = {}
+        for other in tables.values():
+            if other is parsed or other.frame is None:
+                continue
+            for fields, target, _ in foreign_keys(other):
+                if target == name and fields[0] in other.frame.columns:
+                    referring[other.table.name] = referring.get(other.table.name, 0) + other.frame[fields[0]].count()
+        used = {table: count for table, count in referring.items() if count}
+        consequence = (f"; {sum(used.values())} references to it from {', '.join(used)} each follow as a "
+                       "foreign-key problem" if used else "")
+        parsed.problem(None, None, None, "empty-table", "the table has a header and no rows" + consequence)
+
+
+def check_replacements(tables: dict[str, ParsedTable]) -> None:
+    """A retired ID's replaced_by names a row that exists, in the table the retired row names."""
+    if not _frames_ok(tables, RETIRED):
+        return
+    retired = tables[RETIRED]
+    if not {"table_name", "replaced_by"} <= set(retired.frame.columns):
+        return
+    replaced = retired.frame.with_row_index("_row").drop_nulls("replaced_by")
+    for (table_name,), group in replaced.group_by("table_name", maintain_order=True):
+        target = tables.get(str(table_name))
+        if target is None or target.frame is None or len(target.table.primary_key) != 1:
+            continue  # the table_name rule reports an unknown table; an unreadable one is reported where it is
+        key = target.table.primary_key[0]
+        existing = target.frame[key].cast(pl.String).implode()
+        missing = group.filter(~pl.col("replaced_by").cast(pl.String).is_in(existing))
+        for row, value in missing.select("_row", "replaced_by").iter_rows():
+            retired.problem(row, "replaced_by", value, "replaced-by",
+                            f"no row in {table_name} has {key} = this value: a retired ID is replaced by one that exists")
+
+
+ALL = (check_empty_tables, check_foreign_keys, check_replacements, check_cycles, check_orphans, check_event_support, check_coordinates_in_country)

@@ -61,6 +61,10 @@ def read_sources(tables: dict[str, ParsedTable], root: Path) -> Articles:
         digest = hashlib.sha256(raw).hexdigest()
         if sha256 is not None and digest != sha256:
             parsed.problem(row, "sha256", sha256, "source-hash", f"the file's SHA-256 is {digest}: the text changed, or the hash is wrong")
+            # the article itself, as the likelier cause (a hash is copied, a text gets edited)
+            parsed.problems.append(Problem(path, None, None, None, "source-hash",
+                                           f"this article's SHA-256 is not the one {parsed.file} line {parsed.line(row)} "
+                                           "records: the text changed (restore it exactly as published), or the hash is wrong"))
         if size is not None and len(raw) != size:
             parsed.problem(row, "bytes", size, "source-size", f"the file has {len(raw)} bytes")
         batch.append(_SourceFile(row, source_id, path, chars, raw))
@@ -68,14 +72,22 @@ def read_sources(tables: dict[str, ParsedTable], root: Path) -> Articles:
             chunks.append(_texts(batch, parsed, positions, rows, sum(map(len, chunks))))
             batch = []
     chunks.append(_texts(batch, parsed, positions, rows, sum(map(len, chunks))))
-    listed = {p for p in parsed.frame["path"].drop_nulls()}
-    folder = root / "data" / "sources"
-    for file in sorted(folder.glob("*")) if folder.is_dir() else []:
-        relative = file.relative_to(root).as_posix()
-        if relative not in listed:
-            parsed.problems.append(Problem(relative, None, None, None, "source-unlisted",
-                                           "a file under data/sources/ has no row in sources: describe it or remove it"))
     return Articles(positions, pl.concat(chunks, rechunk=False), rows)
+
+
+def unlisted_sources(tables: dict[str, ParsedTable], root: Path) -> list[Problem]:
+    """Each file under data/sources/ that no ``sources`` row names (every one, when the descriptor has no
+    sources table: dropping the table must not switch the check off)."""
+    parsed = tables.get("sources")
+    if parsed is not None and (parsed.frame is None or "path" not in parsed.frame.columns):
+        return []  # the rows could not be read: which files they name is unknown
+    listed = set(parsed.frame["path"].drop_nulls()) if parsed is not None else set()
+    why = ("a file under data/sources/ has no row in sources: describe it or remove it" if parsed is not None else
+           "a file under data/sources/, but datapackage.json has no sources table to describe it")
+    folder = root / "data" / "sources"
+    return [Problem(relative, None, None, None, "source-unlisted", why)
+            for relative in (file.relative_to(root).as_posix() for file in sorted(folder.glob("*")) if folder.is_dir())
+            if relative not in listed]
 
 
 class _SourceFile(NamedTuple):

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from coalition_data.package import (
     DESCRIPTOR,
+    Package,
     PackageError,
     Table,
     is_zip,
@@ -15,6 +16,7 @@ from coalition_data.package import (
 )
 from coalition_data.validation import (
     column_checks,
+    descriptor_features,
     integrity,
     provenance,
     row_rules,
@@ -57,6 +59,11 @@ def validate(path: str | Path | None = None, *, frictionless_rows: bool = False)
                 rule(parsed)
             parsed.frame = parsed.frame.select(_needed_later(table))
         tables[name] = parsed
+    problems.extend(_unlisted_tables(package, root))
+    for resource in package.descriptor["resources"]:
+        table = package.tables[resource["name"]]
+        problems.extend(descriptor_features.declared_file_problems(resource, table.path, table.path.relative_to(root).as_posix()))
+    problems.extend(provenance.unlisted_sources(tables, root))
     articles = provenance.read_sources(tables, root)
     with ThreadPoolExecutor(1) as pool:  # Polars work, free of the GIL, beside the span loop, which holds it
         beside = pool.submit(_cross_table_checks, tables, articles)
@@ -68,7 +75,17 @@ def validate(path: str | Path | None = None, *, frictionless_rows: bool = False)
         problems.extend(versions.check(package))
     if frictionless_rows:
         problems.extend(_frictionless_rows(root))
-    return sorted(set(problems), key=Problem.sort_key)
+    # an empty table first: the foreign-key problems that follow from it come after it, in whatever file
+    return sorted(set(problems), key=lambda p: (p.rule != "empty-table", p.sort_key()))
+
+
+def _unlisted_tables(package: Package, root: Path) -> list[Problem]:
+    """A CSV under data/ that no resource names: its rows would go unchecked (say, after its resource was dropped)."""
+    named = {table.path for table in package.tables.values()}
+    return [Problem(file.relative_to(root).as_posix(), None, None, None, "table-unlisted",
+                    f"a CSV under data/ that {DESCRIPTOR} names as no resource, so none of its rows is checked: "
+                    "describe it there or remove it")
+            for file in sorted((root / "data").glob("*.csv")) if file not in named]
 
 
 def _cross_table_checks(tables: dict[str, ParsedTable], articles: provenance.Articles) -> None:
