@@ -15,6 +15,8 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+from coalition_data.descriptor_support import refusal
+
 DESCRIPTOR = "datapackage.json"
 BUNDLED = "_package"  # the folder inside the installed library that holds the shipped package
 # Names that become file or folder names (the package and its resources): the Data Package name pattern,
@@ -257,8 +259,10 @@ def open_package(path: str | Path | None = None) -> Package:
             schema = read_json(inside(root, schema))
         if not isinstance(schema, dict) or not isinstance(schema.get("fields"), list):
             raise PackageError(f"{root / DESCRIPTOR}: resource {name!r} needs a Table Schema with fields")
-        _check_fields(schema, resource.get("schema") if isinstance(resource.get("schema"), str) else
-                      f"{DESCRIPTOR} (resource {name!r})")
+        where = resource["schema"] if isinstance(resource.get("schema"), str) else f"{DESCRIPTOR} (resource {name!r})"
+        _check_fields(schema, where)
+        if (why := refusal(descriptor, resource, schema)) is not None:
+            raise PackageError(f"{where}: resource {name!r}: {why}")
         tables[name] = Table(name, inside(root, data), schema)
     return Package(root, descriptor, tables)
 

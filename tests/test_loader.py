@@ -147,3 +147,18 @@ def test_the_loader_imports_no_deserialiser_at_run_time() -> None:
     code = "import sys; before = set(sys.modules); " + code
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(("key", "value", "named"), [
+    ("dialect", {"delimiter": ";"}, "dialect delimiter"),
+    ("missingValues", ["", "NA"], "missingValues"),
+    ("format", "parquet", "format"),
+])
+def test_the_loader_refuses_what_it_would_misread(package, key: str, value: object, named: str) -> None:
+    """A descriptor feature the loader does not implement is refused, never read as if it were not there."""
+    path = package.root / "datapackage.json"
+    descriptor = json.loads(path.read_text(encoding="utf-8"))
+    descriptor["resources"][0][key] = value
+    path.write_text(json.dumps(descriptor, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(coalition_data.PackageError, match=named):
+        coalition_data.load("events", path=package.root)

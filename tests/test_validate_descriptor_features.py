@@ -35,7 +35,7 @@ def _add_boolean_column(package: PackageCopy, values: list[str], **properties: o
     rows = package.rows("event_types")
     for row, value in zip(rows, values * len(rows), strict=False):
         row["official"] = value
-    package.write_rows("event_types", rows)
+    package.write_rows("event_types", rows, header=list(rows[0]))  # the header without reading the schema
 
 
 # --- boolean fields -------------------------------------------------------------------------------------
