@@ -71,8 +71,10 @@ def test_the_summary_diffs_against_the_commit_of_the_last_release(tmp_path: Path
     assert not list(tmp_path.glob("data-diff.*"))  # its temporary folder is gone
 
     # the release is the last commit itself: the previous commit is the baseline
+    package.set_version(package.next_patch(), changelog=True)  # a released version's record is never rewritten
     write_manifest(open_package(package.root))
-    git(package.root, "commit", "-qam", "release again")
+    git(package.root, "add", "-A")
+    git(package.root, "commit", "-qm", "release again")
     result = data_diff(package.root, tmp_path)
     assert result.stdout.startswith("Baseline: the previous commit")
     assert "No differences in any table." in result.stdout

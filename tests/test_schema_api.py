@@ -61,7 +61,7 @@ def test_pandera_schema_accepts_a_derived_frame_and_rejects_broken_ones() -> Non
 
     schema = pandera_schema("events")
     derived = coalition_data.load("events").filter(pl.col("status") == "occurred").sort("event_id", descending=True)
-    assert schema.validate(derived).height == 28
+    assert schema.validate(derived).height == derived.height > 0
     broken = {
         ("fatalities", "minimum"): derived.with_columns(pl.lit(-1, pl.Int64).alias("fatalities")),
         ("event_id", "pattern"): derived.with_columns(pl.col("event_id").str.replace("EV", "E")),
