@@ -69,7 +69,7 @@ class Env:
     def write_descriptor(self, descriptor: Any) -> None:
         self.write_json("datapackage.json", descriptor)
 
-    def resource(self, name: str, **changes: Any) -> None:
+    def resource(self, name: str, /, **changes: Any) -> None:
         """Set (or, with ``None``, delete) keys of one resource in the descriptor."""
         descriptor = self.descriptor()
         entry = next(r for r in descriptor["resources"] if r["name"] == name)
@@ -86,7 +86,7 @@ class Env:
     def write_schema(self, table: str, schema: Any) -> None:
         self.write_json(f"schemas/{table}.schema.json", schema)
 
-    def field(self, table: str, name: str, **changes: Any) -> None:
+    def field(self, table: str, name: str, /, **changes: Any) -> None:
         """Set (or, with ``None``, delete) keys of one field of a table's schema."""
         schema = self.schema(table)
         spec = next(f for f in schema["fields"] if f["name"] == name)
