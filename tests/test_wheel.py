@@ -9,9 +9,12 @@ import venv
 from pathlib import Path
 
 import polars as pl
+import pytest
 from conftest import REPO
 
 from coalition_data import load_all
+
+pytestmark = pytest.mark.slow  # left out of the quick edit-test loop: pytest -m 'not slow'
 
 
 def test_wheel_installs_and_loads_every_table(tmp_path: Path) -> None:

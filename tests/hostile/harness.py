@@ -170,6 +170,19 @@ def ids(cases: list[Case]) -> list[str]:
     return names
 
 
+def params(cases: list[Case]) -> list[Any]:
+    """The cases for ``pytest.mark.parametrize``, with their names as ids; a case that runs a subprocess,
+    builds a release or draws the timeline is also marked ``slow``."""
+    import pytest
+
+    ids(cases)
+    return [pytest.param(case, id=case.name, marks=[pytest.mark.slow] if _slow(case) else []) for case in cases]
+
+
+def _slow(case: Case) -> bool:
+    return case.isolated or case.argv[0] in ("release", "timeline")
+
+
 # --- running ----------------------------------------------------------------------------------------
 
 def _api_call(argv: tuple[str, ...], root: str) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from hostile.harness import Case, Env, across, ids, run_case, run_in_process
+from hostile.harness import Case, Env, across, params, run_case, run_in_process
 
 pytestmark = pytest.mark.hostile
 
@@ -103,7 +103,7 @@ CASES: list[Case] = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=ids(CASES))
+@pytest.mark.parametrize("case", params(CASES))
 def test_limit(case: Case, tmp_path: Path) -> None:
     run_case(case, tmp_path)
 

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from conftest import REPO
-from hostile.harness import Case, Env, across, ids, run_case
+from hostile.harness import Case, Env, across, params, run_case
 
 pytestmark = pytest.mark.hostile
 
@@ -335,6 +335,6 @@ CASES: list[Case] = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=ids(CASES))
+@pytest.mark.parametrize("case", params(CASES))
 def test_malformed(case: Case, tmp_path: Path) -> None:
     run_case(case, tmp_path)

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from hostile.harness import API, Case, Env, across, ids, run_case
+from hostile.harness import API, Case, Env, across, params, run_case
 
 pytestmark = pytest.mark.hostile
 
@@ -104,11 +104,12 @@ CASES: list[Case] = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=ids(CASES))
+@pytest.mark.parametrize("case", params(CASES))
 def test_name(case: Case, tmp_path: Path) -> None:
     run_case(case, tmp_path)
 
 
+@pytest.mark.slow
 def test_a_hostile_version_changes_nothing_beside_the_package(tmp_path: Path) -> None:
     """The snapshot test of issue 16: a sibling folder and the package, byte for byte, mode for mode and symlink
     for symlink, are the same after a hostile ``release`` as before it."""

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
-from hostile.harness import API, Case, Env, across, ids, run_case
+from hostile.harness import API, Case, Env, across, params, run_case
 
 pytestmark = pytest.mark.hostile
 
@@ -190,6 +190,6 @@ CASES: list[Case] = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=ids(CASES))
+@pytest.mark.parametrize("case", params(CASES))
 def test_path(case: Case, tmp_path: Path) -> None:
     run_case(case, tmp_path)

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from hostile.harness import Case, Env, ids, run_case, run_in_process, snapshot
+from hostile.harness import Case, Env, params, run_case, run_in_process, snapshot
 
-pytestmark = [pytest.mark.hostile, pytest.mark.slow]
+pytestmark = pytest.mark.hostile
 
 DIST = "{tmp}/work/dist"
 TARGET = "coalition-data-0.4.0"
@@ -115,11 +115,12 @@ CASES: list[Case] = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=ids(CASES))
+@pytest.mark.parametrize("case", params(CASES))
 def test_release_refuses(case: Case, tmp_path: Path) -> None:
     run_case(case, tmp_path)
 
 
+@pytest.mark.slow
 def test_force_replaces_only_an_earlier_release_and_keeps_the_rest(tmp_path: Path) -> None:
     """With --force over an earlier release, the release is rebuilt byte for byte and nothing else in the
     output folder, the package or beside them changes."""

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from hostile.harness import Case, Env, ids, run_case
+from hostile.harness import Case, Env, params, run_case
 
 pytestmark = pytest.mark.hostile
 
@@ -36,6 +36,6 @@ CASES: list[Case] = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=ids(CASES))
+@pytest.mark.parametrize("case", params(CASES))
 def test_usage(case: Case, tmp_path: Path) -> None:
     run_case(case, tmp_path)
