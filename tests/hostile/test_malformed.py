@@ -26,7 +26,7 @@ SCHEMA = "schemas/events.schema.json"
 MANIFEST = "releases/0.4.0.json"
 ARTICLE = "data/sources/000_0f24138b4bfb8b6c.txt"
 LOADERS = ("validate", "summary", "load", "diff", "codebook")
-EVERY = ("validate", "summary", "load", "scan", "diff", "codebook", "timeline", "coverage", "release")
+EVERY = ("validate", "summary", "load", "scan", "load_all", "diff", "codebook", "timeline", "coverage", "release")
 
 
 # --- line endings and encodings ------------------------------------------------------------------
@@ -210,6 +210,26 @@ def new_precision(env: Env) -> dict[str, Any]:
     return {"line": env.package.set_cell("events", 0, "date_precision", "decade")}
 
 
+def unlisted_csv(env: Env) -> None:
+    shutil.copy(env.package.csv("countries"), env.root / "data" / "secret.csv")
+
+
+def unlisted_article(env: Env) -> None:
+    shutil.copy(env.root / ARTICLE, env.root / "data" / "sources" / "999_unlisted.txt")
+
+
+def dropped_resource(env: Env) -> None:
+    descriptor = env.descriptor()
+    descriptor["resources"] = [r for r in descriptor["resources"] if r["name"] != "furniture"]
+    env.write_descriptor(descriptor)
+
+
+def retired_replaced_by_missing(env: Env) -> dict[str, Any]:
+    env.package.write_rows("retired_ids", [{"id": "EV9998", "table_name": "events", "retired_in": "0.4.0",
+                                            "reason_en": "Merged into another event.", "replaced_by": "EV9999"}])
+    return {"line": env.package.line_of("retired_ids", 0)}
+
+
 def no_resources(env: Env) -> None:
     descriptor = env.descriptor()
     descriptor["resources"] = []
@@ -321,6 +341,12 @@ CASES: list[Case] = [
     *across("descriptor-name-and-title-missing",
             lambda env: env.write_descriptor({k: v for k, v in env.descriptor().items() if k not in ("name", "title")}),
             "datapackage.json", ("validate", "release")),
+    # what the descriptor leaves out is still checked (issue 16 section 4)
+    *across("unlisted-csv-in-data", unlisted_csv, "data/secret.csv", ("validate",)),
+    *across("unlisted-article", unlisted_article, "data/sources/999_unlisted.txt", ("validate", "release")),
+    *across("dropped-resource", dropped_resource, "data/furniture.csv", ("validate",)),
+    *across("retired-id-replaced-by-missing", retired_replaced_by_missing, ("data/retired_ids.csv:{line}",
+                                                                             "replaced_by"), ("validate",)),
     # diff between packages whose tables differ
     Case("diff-new-table-without-primary-key", new_table_without_key, ("diff", "{old}", "{pkg}"), 0, ("extra",)),
     Case("diff-removed-table-without-primary-key", new_table_without_key, ("diff", "{pkg}", "{old}"), 0, ("extra",)),

@@ -18,7 +18,7 @@ from hostile.harness import API, Case, Env, across, params, run_case
 pytestmark = pytest.mark.hostile
 
 ARTICLE = "data/sources/000_0f24138b4bfb8b6c.txt"
-ALL = ("validate", "summary", "load", "codebook", "diff", "timeline", "coverage", "release")
+ALL = ("validate", "summary", "load", "load_all", "codebook", "diff", "timeline", "coverage", "release")
 
 
 def _copy_out(env: Env, relative: str) -> Path:
