@@ -17,7 +17,6 @@ from typing import Any
 
 import pytest
 
-from conftest import REPO
 from hostile.harness import Case, Env, across, params, run_case
 
 pytestmark = pytest.mark.hostile
