@@ -11,6 +11,15 @@ from hostile.harness import Case, Env, params, run_case
 pytestmark = pytest.mark.hostile
 
 
+def output_symlink(env: Env) -> None:
+    (env.tmp / "work" / "codebook.md").symlink_to(env.outside / "keep.txt")
+
+
+def timeline_symlink(env: Env) -> None:
+    (env.tmp / "work" / "plots").mkdir()
+    (env.tmp / "work" / "plots" / "timeline.svg").symlink_to(env.outside / "keep.txt")
+
+
 def output_dir_file(env: Env) -> None:
     env.out.parent.mkdir(parents=True, exist_ok=True)
     (env.tmp / "work" / "a-file").write_text("mine\n")
@@ -29,6 +38,10 @@ CASES: list[Case] = [
          2, ("outside",)),
     Case("codebook-check-output-a-directory", lambda env: None,
          ("codebook", "--check", "--path", "{pkg}", "--output", "{outside}"), 2, ("outside",)),
+    Case("codebook-output-a-symlink", output_symlink, ("codebook", "--path", "{pkg}", "--output",
+                                                       "{tmp}/work/codebook.md"), 2, ("codebook.md",)),
+    Case("timeline-output-file-a-symlink", timeline_symlink, ("timeline", "--path", "{pkg}", "--output-dir",
+                                                             "{tmp}/work/plots"), 2, ("timeline.svg",)),
     Case("timeline-output-dir-a-file", output_dir_file, ("timeline", "--path", "{pkg}", "--output-dir",
                                                          "{tmp}/work/a-file"), 2, ("a-file",)),
     Case("diff-format-unknown", lambda env: None, ("diff", "{pkg}", "{pkg}", "--format", "xml"), 2, ("xml",)),
@@ -39,3 +52,4 @@ CASES: list[Case] = [
 @pytest.mark.parametrize("case", params(CASES))
 def test_usage(case: Case, tmp_path: Path) -> None:
     run_case(case, tmp_path)
+
