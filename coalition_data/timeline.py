@@ -120,8 +120,9 @@ def drawn_from(path: str | Path | None = None) -> str:
 def write(out_dir: Path, path: str | Path | None = None, *, inside: Path | None = None) -> list[Path]:
     """Write ``timeline.svg`` and ``timeline.png`` into ``out_dir``; return their paths.
 
-    Each replaces the file there (never writes through a symlink). With ``inside`` (the package folder, when
-    the output goes into it), a symlink on the way or a folder outside it is refused.
+    A symlink, folder or device where a file goes is refused (never written through), and each file is
+    replaced by renaming a finished one over it. With ``inside`` (the package folder, when the output goes
+    into it), a symlink on the way from it, or a folder outside it, is refused too.
     """
     import matplotlib.pyplot as plt
 
