@@ -87,9 +87,14 @@ def _positive(text: str) -> int:
 def _summary(args: argparse.Namespace) -> int:
     from coalition_data.loader import load
     from coalition_data.package import open_package
+    from coalition_data.schema_check import check
 
     package = open_package(args.path)
-    print(f"{package.descriptor.get('title', package.descriptor['name'])}\nversion {package.version}\n")
+    check(package)
+    descriptor = package.descriptor
+    title = descriptor.get("title") or descriptor.get("name") or package.root.name
+    version = descriptor.get("version")
+    print(f"{title}\n" + (f"version {version}" if isinstance(version, str) else "no version given") + "\n")
     width = max(map(len, package.tables))
     for name, table in package.tables.items():
         frame = load(name, path=args.path)
@@ -100,6 +105,10 @@ def _summary(args: argparse.Namespace) -> int:
 def _coverage(args: argparse.Namespace) -> int:
     from coalition_data.coverage import format_report, measure
 
+    if not 0 <= args.minimum <= 1:  # also refuses nan
+        print(f"coalition-data coverage: --minimum is a share from 0 to 1 (e.g. 0.95), not {args.minimum}",
+              file=sys.stderr)
+        return 2
     results = measure(args.path)
     print(format_report(results))
     short = [r.source_id for r in results if r.share < args.minimum]
@@ -111,6 +120,9 @@ def _coverage(args: argparse.Namespace) -> int:
 def _span(args: argparse.Namespace) -> int:
     from coalition_data.loader import source_text
 
+    if not args.text:
+        print("coalition-data span: the text to find is empty", file=sys.stderr)
+        return 2
     text = source_text(args.source_id, path=args.path)
     starts = [i for i in range(len(text)) if text.startswith(args.text, i)]
     if not starts:
@@ -153,11 +165,13 @@ def _diff(args: argparse.Namespace) -> int:
 
 def _codebook(args: argparse.Namespace) -> int:
     from coalition_data.codebook import OUTPUT, render
+    from coalition_data.output_files import refuse_unsafe, write_atomically
     from coalition_data.package import open_package
 
     package = open_package(args.path)
     output = Path(args.output) if args.output else package.root / OUTPUT
     shown = args.output or OUTPUT
+    refuse_unsafe(output, None if args.output else package.root)  # the default is inside the package: stay there
     text = render(package)
     if args.check:
         rerun = " ".join(["coalition-data codebook", *(["--path", args.path] if args.path else []),
@@ -177,7 +191,7 @@ def _codebook(args: argparse.Namespace) -> int:
         return 0
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8", newline="")
+        write_atomically(output, text.encode("utf-8"))
     except OSError as exc:
         print(f"coalition-data: cannot write {shown}: {exc}", file=sys.stderr)
         return 2
@@ -191,7 +205,8 @@ def _timeline(args: argparse.Namespace) -> int:
 
     package = open_package(args.path)
     try:
-        files = write(Path(args.output_dir) if args.output_dir else package.root / "docs", package.root)
+        files = write(Path(args.output_dir) if args.output_dir else package.root / "docs", package.root,
+                      inside=None if args.output_dir else package.root)  # the default is inside the package
     except ModuleNotFoundError as exc:
         if not (exc.name or "").startswith("matplotlib"):
             raise

@@ -14,6 +14,7 @@ import polars as pl
 
 from coalition_data.loader import load_csv
 from coalition_data.package import Package, Table
+from coalition_data.schema_check import check
 
 OUTPUT = "docs/codebook.md"
 EXAMPLE_LENGTH = 40
@@ -24,6 +25,7 @@ _ABBREVIATIONS = ("e.g", "i.e", "cf", "etc", "vs")
 
 def render(package: Package) -> str:
     """The codebook of ``package`` as Markdown, ending with a newline."""
+    check(package)
     frames = {name: load_csv(table) for name, table in package.tables.items()}
     lines = _preamble(package)
     lines += _diagram(package)
@@ -40,6 +42,7 @@ def render(package: Package) -> str:
 
 def _preamble(package: Package) -> list[str]:
     title = package.descriptor.get("title") or package.descriptor.get("name", "")
+    version = package.descriptor.get("version", "not given")
     return [
         "# Codebook",
         "",
@@ -49,7 +52,7 @@ def _preamble(package: Package) -> list[str]:
          "`coalition-data codebook --check` fails while it is out of date."),
         "",
         f"- Package: {title}",
-        f"- Version: {package.version}",
+        f"- Version: {version}",
         f"- Tables: {len(package.tables)}",
         "",
     ]
@@ -324,5 +327,5 @@ def _field(table: Table, name: str) -> dict[str, Any]:
     return next((field for field in table.fields if field["name"] == name), {})
 
 
-def _as_list(value: Any) -> list[str]:
-    return [value] if isinstance(value, str) else list(value)
+def _as_list(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, (list, tuple)) else [value]

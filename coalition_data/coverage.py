@@ -8,6 +8,8 @@ from pathlib import Path
 import polars as pl
 
 from coalition_data.loader import load, source_text
+from coalition_data.package import open_package
+from coalition_data.schema_check import check
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,7 @@ def _mask(length: int, spans: pl.DataFrame) -> bytearray:
 
 def measure(path: str | Path | None = None) -> list[SourceCoverage]:
     """Coverage of every source, in source order."""
+    check(open_package(path))
     claims, furniture = load("claims", path=path), load("furniture", path=path)
     event_claims = load("event_claims", path=path)
     event_actors, event_locations = load("event_actors", path=path), load("event_locations", path=path)

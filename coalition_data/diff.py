@@ -13,6 +13,7 @@ from coalition_data.loader import load
 from coalition_data.package import DESCRIPTOR, Package, Table, open_package
 from coalition_data.validation import versions
 from coalition_data.validation.versions import ROWS_IDENTICAL, canonical_digest
+from coalition_data.schema_check import check
 
 
 @dataclass
@@ -31,9 +32,15 @@ class TableDiff:
 IN_FULL = ("added_rows", "removed_rows")  # not in the JSON, which lists keys
 
 
+def _key(table: Table) -> list[str]:
+    """The columns that identify a row: the primary key, or every column of a table without one."""
+    return table.primary_key or table.field_names
+
+
 def _keyed(frame: pl.DataFrame, key: list[str]) -> pl.DataFrame:
     text = frame.select(pl.all().cast(pl.String))
-    return text.with_columns(pl.concat_str(key, separator="|", ignore_nulls=False).alias("__key"))
+    # an empty cell is "" in the key: a table keyed on all its columns may have empty cells
+    return text.with_columns(pl.concat_str([pl.col(c).fill_null("") for c in key], separator="|").alias("__key"))
 
 
 def _schema_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
@@ -55,8 +62,18 @@ def _schema_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
 
 
 def _rows(name: str, old: Package, new: Package, result: TableDiff) -> None:
-    key = new.table(name).primary_key or new.table(name).field_names
-    a, b = _keyed(load(name, path=old.root), key), _keyed(load(name, path=new.root), key)
+    before, after = load(name, path=old.root), load(name, path=new.root)
+    # rows are matched on the new key; if the old table lacks one of its columns, on the old key; else on
+    # the columns both have
+    shared = [c for c in after.columns if c in before.columns]
+    key = next((k for k in (_key(new.table(name)), _key(old.table(name)), shared)
+                if k and all(c in shared for c in k)), None)
+    if key is None:
+        result.schema.append("~ no column in common: rows not compared")
+        result.added = _keyed(after, _key(new.table(name)))["__key"].to_list()
+        result.removed = _keyed(before, _key(old.table(name)))["__key"].to_list()
+        return
+    a, b = _keyed(before, key), _keyed(after, key)
     result.added = sorted(set(b["__key"]) - set(a["__key"]))
     result.removed = sorted(set(a["__key"]) - set(b["__key"]))
     result.added_rows = _in_full(b, result.added)
@@ -89,15 +106,17 @@ def _bytes_note(old: Table, new: Table, result: TableDiff) -> str:
 def diff(old_path: str | Path, new_path: str | Path | None) -> list[TableDiff]:
     """Per table, rows added, removed and changed, and schema changes, from ``old_path`` to ``new_path``."""
     old, new = open_package(old_path), open_package(new_path)
+    check(old)
+    check(new)
     results = []
     for name in list(new.tables) + [t for t in old.tables if t not in new.tables]:
         result = TableDiff(name)
         if name not in old.tables:
-            frame = _keyed(load(name, path=new.root), new.table(name).primary_key or new.table(name).field_names)
+            frame = _keyed(load(name, path=new.root), _key(new.table(name)))
             result.status, result.added = "added", frame["__key"].to_list()
             result.added_rows = frame.drop("__key").to_dicts()
         elif name not in new.tables:
-            frame = _keyed(load(name, path=old.root), old.table(name).primary_key or old.table(name).field_names)
+            frame = _keyed(load(name, path=old.root), _key(old.table(name)))
             result.status, result.removed = "removed", frame["__key"].to_list()
             result.removed_rows = frame.drop("__key").to_dicts()
         else:

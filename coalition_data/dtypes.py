@@ -1,10 +1,16 @@
-"""Polars dtypes derived from the Table Schemas (never written by hand)."""
+"""Polars dtypes derived from the Table Schemas (never written by hand).
+
+A field the loader cannot type (no name, no type, a type such as ``datetime``, a malformed enum) is a
+``PackageError`` naming where the schema came from, never a ``KeyError`` or ``ValueError``.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 import polars as pl
+
+from coalition_data.package import PackageError
 
 _BY_TYPE: dict[str, pl.DataType] = {
     "string": pl.String(),
@@ -18,17 +24,50 @@ _BY_TYPE: dict[str, pl.DataType] = {
 SUPPORTED_TYPES = tuple(_BY_TYPE)
 
 
-def field_dtype(field: dict[str, Any]) -> pl.DataType:
-    """The Polars dtype for one Table Schema field: ``pl.Enum`` where it has an enum."""
-    enum = field.get("constraints", {}).get("enum")
-    if enum is not None and field["type"] == "string":
-        return pl.Enum(enum)
-    try:
-        return _BY_TYPE[field["type"]]
-    except KeyError:
-        raise ValueError(f"field {field['name']!r}: Table Schema type {field['type']!r} is not supported") from None
+def field_dtype(field: dict[str, Any], where: str = "Table Schema") -> pl.DataType:
+    """The Polars dtype for one Table Schema field: ``pl.Enum`` where it has an enum.
+
+    ``where`` (the schema file) starts the message of the ``PackageError`` raised for a field that cannot be typed.
+    """
+    if not isinstance(field, dict):
+        raise PackageError(f"{where}: every field must be a JSON object, not {_short(field)}")
+    name, kind = field.get("name"), field.get("type")
+    if not isinstance(name, str) or not name:
+        raise PackageError(f"{where}: a field has no name (a non-empty string): {_short(field)}")
+    if "type" not in field:
+        raise PackageError(f"{where}: field {name!r} has no type; declare one of {', '.join(SUPPORTED_TYPES)}")
+    if not isinstance(kind, str) or kind not in _BY_TYPE:
+        raise PackageError(f"{where}: field {name!r}: Table Schema type {kind!r} is not supported "
+                           f"(supported: {', '.join(SUPPORTED_TYPES)})")
+    constraints = field.get("constraints", {})
+    if not isinstance(constraints, dict):
+        raise PackageError(f"{where}: field {name!r}: constraints must be a JSON object, not {_short(constraints)}")
+    enum = constraints.get("enum")
+    if enum is None or kind != "string":
+        return _BY_TYPE[kind]
+    if not (isinstance(enum, list) and enum and all(isinstance(value, str) for value in enum)):
+        raise PackageError(f"{where}: field {name!r}: constraints.enum must be a non-empty list of strings, "
+                           f"not {_short(enum)}")
+    repeated = sorted({value for value in enum if enum.count(value) > 1})
+    if repeated:
+        raise PackageError(f"{where}: field {name!r}: constraints.enum lists {', '.join(map(repr, repeated))} twice")
+    return pl.Enum(enum)
 
 
-def polars_schema(table_schema: dict[str, Any]) -> pl.Schema:
-    """Column names and dtypes, in schema order."""
-    return pl.Schema({field["name"]: field_dtype(field) for field in table_schema["fields"]})
+def polars_schema(table_schema: dict[str, Any], where: str = "Table Schema") -> pl.Schema:
+    """Column names and dtypes, in schema order; ``where`` names the schema in a ``PackageError``."""
+    fields = table_schema.get("fields") if isinstance(table_schema, dict) else None
+    if not isinstance(fields, list):
+        raise PackageError(f"{where}: a Table Schema needs a list of fields")
+    dtypes: dict[str, pl.DataType] = {}
+    for field in fields:
+        dtype = field_dtype(field, where)
+        if field["name"] in dtypes:
+            raise PackageError(f"{where}: field {field['name']!r} is declared twice")
+        dtypes[field["name"]] = dtype
+    return pl.Schema(dtypes)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:79] + "…"

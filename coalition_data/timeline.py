@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
 from coalition_data.loader import load
+from coalition_data.output_files import refuse_unsafe, write_atomically
+from coalition_data.package import PackageError, open_package
+from coalition_data.schema_check import check
 
 START, END = dt.date(2014, 1, 1), dt.date(2027, 1, 1)
 OCCURRED, PLANNED = "#1f5f8b", "#c0392b"
@@ -28,7 +32,17 @@ MIN_DAYS = 12
 
 
 def _rows(path: str | Path | None) -> pl.DataFrame:
+    package = open_package(path)
+    check(package)
     events = load("events", path=path)
+    drawable = {"day", *STYLE}
+    unknown = events.filter(pl.col("date_precision").is_not_null()
+                            & ~pl.col("date_precision").cast(pl.String).is_in(sorted(drawable)))
+    if unknown.height:
+        where = package.table("events").path.relative_to(package.root).as_posix()
+        raise PackageError(f"{where}: event {unknown['event_id'][0]} has date_precision "
+                           f"{unknown['date_precision'].cast(pl.String)[0]!r}, which the timeline cannot draw "
+                           f"(it draws {', '.join(sorted(drawable))})")
     order = pl.coalesce("date_start", "date_end")
     return events.sort(order, "event_id", nulls_last=True).with_row_index("y")
 
@@ -52,8 +66,8 @@ def draw(path: str | Path | None = None) -> Any:
         colour = PLANNED if event["status"] == "planned" else OTHER_STATUS.get(event["status"], (OCCURRED,))[0]
         start, end, precision = event["date_start"], event["date_end"], event["date_precision"]
         if start is None and end is None:  # basis 'unknown': nothing to draw, the label says so
-            event["title_en"] += " (date unknown)"
-        elif precision == "day":
+            event["title_en"] = f"{event['title_en'] or ''} (date unknown)"
+        elif precision == "day" and start is not None:
             axes.plot([start], [y], "o", color=colour, markersize=5,
                       markerfacecolor="white" if event["status"] == "planned" else colour)
         elif start is None or end is None:  # a bound the article leaves open: a dotted arrow, not a bar
@@ -63,7 +77,7 @@ def draw(path: str | Path | None = None) -> Any:
             axes.plot([known], [y], marker="|", color=colour, markersize=8, markeredgewidth=2)
             axes.plot([known + reach], [y], marker=">" if reach.days > 0 else "<", color=colour, markersize=5)
         else:
-            height, alpha = STYLE[precision]
+            height, alpha = STYLE.get(precision, STYLE["range"])  # no precision given: drawn as a range
             width = max((end - start).days, MIN_DAYS)  # a two-day range stays visible
             axes.barh(y, width, left=start, height=height, color=colour, alpha=alpha,
                       hatch="////" if event["status"] == "planned" else None, edgecolor=colour, linewidth=0.6)
@@ -103,14 +117,26 @@ def drawn_from(path: str | Path | None = None) -> str:
     return f"Drawn from events sha256:{digest}"
 
 
-def write(out_dir: Path, path: str | Path | None = None) -> list[Path]:
-    """Write ``timeline.svg`` and ``timeline.png`` into ``out_dir``; return their paths."""
+def write(out_dir: Path, path: str | Path | None = None, *, inside: Path | None = None) -> list[Path]:
+    """Write ``timeline.svg`` and ``timeline.png`` into ``out_dir``; return their paths.
+
+    A symlink, folder or device where a file goes is refused (never written through), and each file is
+    replaced by renaming a finished one over it. With ``inside`` (the package folder, when the output goes
+    into it), a symlink on the way from it, or a folder outside it, is refused too.
+    """
     import matplotlib.pyplot as plt
 
-    figure = draw(path)
-    out_dir.mkdir(parents=True, exist_ok=True)
     files = [out_dir / "timeline.svg", out_dir / "timeline.png"]
-    figure.savefig(files[0], metadata={"Date": None, "Creator": None, "Description": drawn_from(path)})
-    figure.savefig(files[1], dpi=110, metadata={"Software": None})
-    plt.close(figure)
+    for file in files:
+        refuse_unsafe(file, inside)
+    figure = draw(path)
+    try:
+        svg, png = io.BytesIO(), io.BytesIO()
+        figure.savefig(svg, format="svg", metadata={"Date": None, "Creator": None, "Description": drawn_from(path)})
+        figure.savefig(png, format="png", dpi=110, metadata={"Software": None})
+    finally:
+        plt.close(figure)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_atomically(files[0], svg.getvalue())
+    write_atomically(files[1], png.getvalue())
     return files

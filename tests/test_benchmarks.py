@@ -5,12 +5,15 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import REPO
 
 from coalition_data.validation import validate
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 from generate import generate
+
+pytestmark = pytest.mark.slow  # left out of the quick edit-test loop: pytest -m 'not slow'
 
 
 def _files(root: Path) -> dict[str, bytes]:

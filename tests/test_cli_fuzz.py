@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from coalition_data.cli import main
 
-pytestmark = pytest.mark.slow  # minutes: see docs/testing.md for the fast subset
+pytestmark = pytest.mark.slow  # left out of the quick edit-test loop: pytest -m 'not slow'
 
 TABLES = ["event_types", "countries", "retired_ids"]
 FILES = ["datapackage.json"] + [f"schemas/{t}.schema.json" for t in TABLES] + [f"data/{t}.csv" for t in TABLES]

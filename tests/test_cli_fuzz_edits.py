@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from test_cli_fuzz import TABLES as SMALL_TABLES
 from test_cli_fuzz import run, small_package
 
-pytestmark = pytest.mark.slow  # minutes: see docs/testing.md for the fast subset
+pytestmark = pytest.mark.slow  # left out of the quick edit-test loop: pytest -m 'not slow'
 
 SETTINGS = {"deadline": None, "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]}
 SOURCE = "000_0f24138b4bfb8b6c"

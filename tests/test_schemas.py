@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from coalition_data.dtypes import field_dtype, polars_schema
-from coalition_data.package import open_package
+from coalition_data.package import PackageError, open_package
 from coalition_data.validation import column_checks
 from coalition_data.validation.csv_reading import read_table
 
@@ -130,8 +130,8 @@ def test_full_match_pattern_rejects_a_prefix_match() -> None:
 
 
 def test_unsupported_type_is_refused() -> None:
-    with pytest.raises(ValueError, match="not supported"):
-        field_dtype({"name": "x", "type": "geojson"})
+    with pytest.raises(PackageError, match="schemas/x.schema.json: field 'x': Table Schema type 'geojson' is not supported"):
+        field_dtype({"name": "x", "type": "geojson"}, "schemas/x.schema.json")
 
 
 def test_enums_use_constraints_not_categories() -> None:

@@ -22,6 +22,8 @@ from coalition_data.package import open_package
 from coalition_data.validation import Problem
 from coalition_data.validation.problems import shown
 
+pytestmark = pytest.mark.slow  # left out of the quick edit-test loop: pytest -m 'not slow'
+
 PACKAGE = open_package(REPO)
 # retired_ids ships empty; these rows (valid ones) give its columns cells to corrupt.
 RETIRED_ROWS = [{"id": f"CL9{i:03d}", "table_name": "claims", "retired_in": "0.1.0",

@@ -18,6 +18,8 @@ from coalition_data.release import build_release
 
 pytestmark = pytest.mark.slow  # minutes: see docs/testing.md for the fast subset
 
+pytestmark = pytest.mark.slow  # left out of the quick edit-test loop: pytest -m 'not slow'
+
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
