@@ -136,8 +136,10 @@ def _span(args: argparse.Namespace) -> int:
 def _release(args: argparse.Namespace) -> int:
     if (code := _missing_extra("release", (*VALIDATE_EXTRA, "xlsxwriter", "pandas", "jinja2"), "release")) is not None:
         return code
+    from coalition_data.package import resolve_root
     from coalition_data.release import ReleaseError, build_release
 
+    resolve_root(args.path)  # no package there at all: exit 2, as in every command
     try:
         folder = build_release(args.path, Path(args.outdir), force=args.force)
     except ReleaseError as exc:

@@ -55,7 +55,7 @@ def _check_unchanged(package: Package, name: str, path: Path) -> None:
 
 def _schema(table: Table) -> pl.Schema:
     try:
-        return polars_schema(table.schema)
+        return polars_schema(table.schema, table.schema_file)
     except (ValueError, KeyError, TypeError) as exc:
         raise PackageError(f"table {table.name!r}: its Table Schema cannot be read as column types: {exc}") from None
 

@@ -72,7 +72,7 @@ def resolve_root(path: str | Path | None) -> Path:
         raise PackageError(f"{path}: no such folder")
     if not path.is_dir():
         raise PackageError(f"{path}: not a package folder (give the folder or its {DESCRIPTOR})")
-    if not (path / DESCRIPTOR).exists():
+    if not (path / DESCRIPTOR).exists() and not (path / DESCRIPTOR).is_symlink():
         raise PackageError(f"{path}: no {DESCRIPTOR} here")
     return path.resolve()
 
@@ -167,8 +167,10 @@ def inside(root: Path, relative: str) -> Path:
     link) and anything there that is not a regular file. A file that does not exist yet is allowed."""
     candidate = Path(relative) if isinstance(relative, str) else None
     if (candidate is None or not relative or candidate.is_absolute() or ".." in candidate.parts or "\\" in relative
-            or "\x00" in relative):
-        raise PackageError(f"path {relative!r} must be relative and stay inside the package")
+            or "\x00" in relative or "://" in relative):
+        raise PackageError(f"path {relative!r} must be relative and stay inside the package (a URL is not read)")
+    if len(relative) > 1024 or any(len(part.encode()) > 255 for part in candidate.parts):
+        raise PackageError(f"path {relative[:80]!r}... is too long for a file in the package")
     path = root / candidate
     try:
         resolved = path.resolve()
@@ -195,6 +197,7 @@ class Table:
     name: str
     path: Path
     schema: dict[str, Any]
+    schema_file: str = DESCRIPTOR  # where the schema is written: its schema file, or the descriptor if inline
 
     @property
     def fields(self) -> list[dict[str, Any]]:
@@ -237,7 +240,7 @@ class Package:
 def open_package(path: str | Path | None = None) -> Package:
     """Read the descriptor and every Table Schema it names."""
     root = resolve_root(path)
-    descriptor = read_json(root / DESCRIPTOR)
+    descriptor = read_json(inside(root, DESCRIPTOR))  # not a link out of the package, a folder or a FIFO
     if not isinstance(descriptor, dict) or not isinstance(descriptor.get("resources"), list):
         raise PackageError(f"{root / DESCRIPTOR}: needs a list of resources")
     for key in ("name", "version"):
@@ -256,15 +259,22 @@ def open_package(path: str | Path | None = None) -> Package:
         if name in tables:
             raise PackageError(f"{root / DESCRIPTOR}: resource name {name!r} is used twice")
         if isinstance(schema, str):
-            schema = read_json(inside(root, schema))
-        if not isinstance(schema, dict) or not isinstance(schema.get("fields"), list):
-            raise PackageError(f"{root / DESCRIPTOR}: resource {name!r} needs a Table Schema with fields")
+            schema = read_json(_member(root, schema, name))
         where = resource["schema"] if isinstance(resource.get("schema"), str) else f"{DESCRIPTOR} (resource {name!r})"
+        if not isinstance(schema, dict) or not isinstance(schema.get("fields"), list):
+            raise PackageError(f"{where}: resource {name!r} needs a Table Schema with a list of fields")
         _check_fields(schema, where)
         if (why := refusal(descriptor, resource, schema)) is not None:
             raise PackageError(f"{where}: resource {name!r}: {why}")
-        tables[name] = Table(name, inside(root, data), schema)
+        tables[name] = Table(name, _member(root, data, name), schema, where)
     return Package(root, descriptor, tables)
+
+
+def _member(root: Path, relative: str, resource: str) -> Path:
+    try:
+        return inside(root, relative)
+    except PackageError as exc:
+        raise PackageError(f"{DESCRIPTOR}: resource {resource!r}: {exc}", file=DESCRIPTOR) from None
 
 
 def _check_fields(schema: dict[str, Any], where: str) -> None:

@@ -26,10 +26,11 @@ from coalition_data.package import (
     read_bytes,
 )
 from coalition_data.parquet import PARQUET_DIR, sha256, write_parquet
+from coalition_data.validation.run import PACKAGE_FILES
 from coalition_data.validation.versions import manifest, manifest_text, refuse_rewrite, write_manifest
 
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip can hold; fixed so rebuilds are identical
-COPIED = ("CHANGELOG.md", "LICENSE", "CITATION.cff", "docs/recipes.md", "docs/codebook.md", "docs/CURATION.md")
+COPIED = (*PACKAGE_FILES, "docs/recipes.md", "docs/codebook.md", "docs/CURATION.md")
 CHECKSUMS = "SHA256SUMS"
 
 

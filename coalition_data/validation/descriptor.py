@@ -24,7 +24,7 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 def check_descriptor(root: Path) -> list[Problem]:
     """Problems with datapackage.json or the schemas it names; empty when both frictionless and we accept them."""
     try:
-        descriptor = read_json(root / DESCRIPTOR)
+        descriptor = read_json(inside(root, DESCRIPTOR))
     except PackageError as exc:
         return [_problem(DESCRIPTOR, str(exc))]
     if not isinstance(descriptor, dict) or not isinstance(descriptor.get("resources"), list):
@@ -186,6 +186,8 @@ def _constraint_problems(kind: Any, constraints: dict[str, Any]) -> list[tuple[A
         elif key == "enum" and (not isinstance(value, list) or not value
                                 or not all(isinstance(v, str) for v in value) or kind != "string"):
             problems.append((value, "constraint 'enum' must be a non-empty list of strings on a string field"))
+        elif key == "enum" and len(set(value)) != len(value):
+            problems.append((value, "constraint 'enum' lists a value twice"))
         elif key == "pattern" and (error := _pattern_error(value)):
             problems.append((value, f"pattern is not a valid regular expression: {error}"))
         elif key in ("minimum", "maximum") and not _is_bound(value, kind):

@@ -10,6 +10,7 @@ from coalition_data.package import (
     Package,
     PackageError,
     Table,
+    inside,
     is_zip,
     open_package,
     resolve_root,
@@ -50,6 +51,7 @@ def validate(path: str | Path | None = None, *, frictionless_rows: bool = False)
     except PackageError as exc:
         return [Problem(exc.file or DESCRIPTOR, None, None, None, "descriptor", str(exc))]
     problems.extend(versions.identity_problems(package))
+    problems.extend(_package_file_problems(root))
     tables: dict[str, ParsedTable] = {}
     for name, table in package.tables.items():
         parsed = read_table(table, table.path.relative_to(root).as_posix())
@@ -86,6 +88,21 @@ def _unlisted_tables(package: Package, root: Path) -> list[Problem]:
                     f"a CSV under data/ that {DESCRIPTOR} names as no resource, so none of its rows is checked: "
                     "describe it there or remove it")
             for file in sorted((root / "data").glob("*.csv")) if file not in named]
+
+
+PACKAGE_FILES = ("CHANGELOG.md", "LICENSE", "CITATION.cff")  # what a release copies besides tables and texts
+
+
+def _package_file_problems(root: Path) -> list[Problem]:
+    """A release copies these: each, where present, must be a regular file inside the package."""
+    problems = []
+    for name in PACKAGE_FILES:
+        if (root / name).exists() or (root / name).is_symlink():
+            try:
+                inside(root, name)
+            except PackageError as exc:
+                problems.append(Problem(name, None, None, None, "package-file", str(exc)))
+    return problems
 
 
 def _cross_table_checks(tables: dict[str, ParsedTable], articles: provenance.Articles) -> None:

@@ -28,6 +28,7 @@ from typing import Any
 
 from conftest import REPO, PackageCopy
 
+VERSION = json.loads((REPO / "datapackage.json").read_text(encoding="utf-8"))["version"]  # the shipped data's
 API = "PackageError"  # the expected outcome of a Python API case
 TIMEOUT = 10  # seconds: far above what any refusal needs ("well under a second"), far below a hang
 MEMORY = 3 * 1024**3  # bytes of address space for an isolated case: an endless read fails instead of swapping

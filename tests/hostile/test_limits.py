@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from hostile.harness import Case, Env, across, params, run_case, run_in_process
+from hostile.harness import VERSION, Case, Env, across, params, run_case, run_in_process
 
 pytestmark = pytest.mark.hostile
 
 SCHEMA = "schemas/events.schema.json"
-MANIFEST = "releases/0.4.0.json"
+MANIFEST = f"releases/{VERSION}.json"  # the newest release record, the one validate reads
 ARTICLE = "data/sources/000_0f24138b4bfb8b6c.txt"
 DEPTH = 100_000
 

@@ -17,12 +17,12 @@ from typing import Any
 
 import pytest
 
-from hostile.harness import Case, Env, across, params, run_case
+from hostile.harness import VERSION, Case, Env, across, params, run_case
 
 pytestmark = pytest.mark.hostile
 
 SCHEMA = "schemas/events.schema.json"
-MANIFEST = "releases/0.4.0.json"
+MANIFEST = f"releases/{VERSION}.json"  # the newest release record, the one validate reads
 ARTICLE = "data/sources/000_0f24138b4bfb8b6c.txt"
 LOADERS = ("validate", "summary", "load", "diff", "codebook")
 EVERY = ("validate", "summary", "load", "scan", "load_all", "diff", "codebook", "timeline", "coverage", "release")

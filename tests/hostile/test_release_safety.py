@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from hostile.harness import Case, Env, params, run_case, run_in_process, snapshot
+from hostile.harness import VERSION, Case, Env, params, run_case, run_in_process, snapshot
 
 pytestmark = pytest.mark.hostile
 
 DIST = "{tmp}/work/dist"
-TARGET = "coalition-data-0.4.0"
+TARGET = f"coalition-data-{VERSION}"
 
 
 def dist(env: Env) -> Path:
@@ -77,7 +77,7 @@ def releases_a_file(env: Env) -> None:
 
 
 def manifest_symlink_outside(env: Env) -> None:
-    env.with_history().symlink_outside("releases/0.4.0.json")
+    env.with_history().symlink_outside(f"releases/{VERSION}.json")
 
 
 def release(outdir: str, *extra: str, path: str = "{pkg}") -> tuple[str, ...]:
@@ -111,7 +111,7 @@ CASES: list[Case] = [
          (TARGET,)),
     # where the manifest goes
     Case("releases-folder-a-file", releases_a_file, release(DIST), 2, ("releases",)),
-    Case("manifest-symlink-outside", manifest_symlink_outside, release(DIST), 1, ("releases/0.4.0.json",)),
+    Case("manifest-symlink-outside", manifest_symlink_outside, release(DIST), 1, (f"releases/{VERSION}.json",)),
 ]
 
 
