@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from contextlib import ExitStack
 from pathlib import Path
 
-from coalition_data.package import PackageError
+from coalition_data.package import PackageError, is_installed
 
 
 VALIDATE_EXTRA = ("frictionless", "pandera", "pyarrow")
@@ -171,6 +171,9 @@ def _codebook(args: argparse.Namespace) -> int:
     from coalition_data.package import open_package
 
     package = open_package(args.path)
+    if not args.check and not args.output and is_installed(package.root):
+        print("coalition-data: the installed package is never written to; give --output FILE", file=sys.stderr)
+        return 2
     output = Path(args.output) if args.output else package.root / OUTPUT
     shown = args.output or OUTPUT
     refuse_unsafe(output, None if args.output else package.root)  # the default is inside the package: stay there
@@ -206,6 +209,9 @@ def _timeline(args: argparse.Namespace) -> int:
     from coalition_data.timeline import write
 
     package = open_package(args.path)
+    if not args.output_dir and is_installed(package.root):
+        print("coalition-data: the installed package is never written to; give --output-dir DIR", file=sys.stderr)
+        return 2
     try:
         files = write(Path(args.output_dir) if args.output_dir else package.root / "docs", package.root,
                       inside=None if args.output_dir else package.root)  # the default is inside the package

@@ -100,9 +100,13 @@ def field_problems(field: dict[str, Any]) -> list[tuple[Any, str]]:
     return _as_json(problems)
 
 
-def refusal(descriptor: dict[str, Any], resource: dict[str, Any], schema: dict[str, Any]) -> str | None:
-    """The first thing this resource asks of the reader that it does not do, as a message; None if nothing."""
-    problems = schema_problems(descriptor) + resource_problems(resource) + schema_problems(schema)
+def refusal(descriptor: dict[str, Any], resource: dict[str, Any], schema: dict[str, Any]) -> tuple[bool, str] | None:
+    """The first thing this resource asks of the reader that it does not do: (whether its schema asks it, the
+    message); None if nothing."""
+    asked = schema_problems(descriptor) + resource_problems(resource)
+    if asked:
+        return False, asked[0][1]
+    asked = schema_problems(schema)
     for field in schema.get("fields", []):
-        problems += [(value, f"field {field.get('name')!r}: {message}") for value, message in field_problems(field)]
-    return problems[0][1] if problems else None
+        asked += [(value, f"field {field.get('name')!r}: {message}") for value, message in field_problems(field)]
+    return (True, asked[0][1]) if asked else None

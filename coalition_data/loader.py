@@ -39,8 +39,9 @@ def _parquet_file(package: Package, name: str, *, installed: bool) -> Path | Non
     return None
 
 
-def _check_unchanged(package: Package, name: str, path: Path) -> None:
-    """The installed package's Parquet files must still be the ones the build wrote."""
+def _check_unchanged(package: Package, name: str, path: Path, *, installed: bool) -> None:
+    """A Parquet file is read only if ``parquet/datapackage.json`` lists it with its SHA-256 (as the wheel's
+    build and a release write it): a stray or edited file is refused, never read in place of the CSV."""
     manifest = read_json(inside(package.root, "parquet/datapackage.json"))
     resources = manifest.get("resources") if isinstance(manifest, dict) else None
     entry = next((r for r in resources if isinstance(r, dict) and r.get("name") == name), None) \
@@ -49,8 +50,11 @@ def _check_unchanged(package: Package, name: str, path: Path) -> None:
         raise PackageError(f"{path}: not listed with a hash in parquet/datapackage.json")
     digest = hashlib.sha256(read_bytes(path)).hexdigest()
     if f"sha256:{digest}" != entry["hash"]:
-        raise PackageError(f"{path}: the file was changed after installation (its SHA-256 no longer matches "
-                           "parquet/datapackage.json); reinstall coalition-data")
+        if installed:
+            raise PackageError(f"{path}: the file was changed after installation (its SHA-256 no longer matches "
+                               "parquet/datapackage.json); reinstall coalition-data")
+        raise PackageError(f"{path}: its SHA-256 is not the one parquet/datapackage.json records; the file was "
+                           "changed after the release was built")
 
 
 def _schema(table: Table) -> pl.Schema:
@@ -111,8 +115,7 @@ def scan(name: str, *, path: str | Path | None = None, version: str | None = Non
     table = package.table(name)
     parquet = _parquet_file(package, name, installed=path is None)
     if parquet is not None:
-        if path is None:
-            _check_unchanged(package, name, parquet)
+        _check_unchanged(package, name, parquet, installed=path is None)
         try:
             return _typed(pl.scan_parquet(parquet), table, parquet)
         except (pl.exceptions.PolarsError, OSError) as exc:
@@ -146,8 +149,7 @@ def _read(package: Package, name: str, *, installed: bool) -> pl.DataFrame:
     parquet = _parquet_file(package, name, installed=installed)
     if parquet is None:
         return load_csv(table)
-    if installed:
-        _check_unchanged(package, name, parquet)
+    _check_unchanged(package, name, parquet, installed=installed)
     try:
         return _typed(pl.read_parquet(parquet), table, parquet)
     except (pl.exceptions.PolarsError, OSError) as exc:

@@ -264,8 +264,9 @@ def open_package(path: str | Path | None = None) -> Package:
         if not isinstance(schema, dict) or not isinstance(schema.get("fields"), list):
             raise PackageError(f"{where}: resource {name!r} needs a Table Schema with a list of fields")
         _check_fields(schema, where)
-        if (why := refusal(descriptor, resource, schema)) is not None:
-            raise PackageError(f"{where}: resource {name!r}: {why}")
+        if (refused := refusal(descriptor, resource, schema)) is not None:
+            in_schema, why = refused
+            raise PackageError(f"{where if in_schema else DESCRIPTOR}: resource {name!r}: {why}")
         tables[name] = Table(name, _member(root, data, name), schema, where)
     return Package(root, descriptor, tables)
 
@@ -291,3 +292,5 @@ def _check_fields(schema: dict[str, Any], where: str) -> None:
         keys = [value] if isinstance(value, str) else value
         if not isinstance(keys, list) or not all(isinstance(k, str) and k in names for k in keys):
             raise PackageError(f"{where}: {key} must name fields of the schema")
+        if len(set(keys)) != len(keys):
+            raise PackageError(f"{where}: {key} names a field twice")

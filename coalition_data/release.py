@@ -61,8 +61,8 @@ def build_release(root: str | Path | None, outdir: Path, *, force: bool = False)
         refuse_rewrite(package, manifest_text(record))
     except PackageError as exc:
         raise ReleaseError(f"refusing to release: {exc}") from None
-    from coalition_data.formats import write_formats
-    from coalition_data.site import write_site
+    from coalition_data.formats import FormatError, write_formats
+    from coalition_data.site import SiteError, write_site
     name = f"{package.descriptor['name']}-{package.version}"
     if not (NAME.fullmatch(package.descriptor["name"]) and SEMVER.fullmatch(package.version)):
         raise ReleaseError(f"refusing to release: {name!r} is not a safe folder name")  # validate says so first
@@ -90,6 +90,8 @@ def build_release(root: str | Path | None, outdir: Path, *, force: bool = False)
         _write_checksums(staged)
         _write_zip(staged, build / archive.name)
         _move_into_place(build, staged, folder, archive)
+    except (SiteError, FormatError) as exc:
+        raise ReleaseError(f"refusing to release: {exc}") from None
     finally:
         shutil.rmtree(build, ignore_errors=True)  # the temporary folder this call made, and only that
     try:

@@ -18,7 +18,8 @@ from pathlib import Path, PurePosixPath
 from coalition_data.package import DESCRIPTOR, PackageError
 
 MAX_ENTRIES = 100_000
-MAX_BYTES = 4 << 30  # unpacked, all entries together
+MAX_BYTES = 2 << 30  # unpacked, all entries together (the shipped package is about a megabyte)
+MAX_RATIO = 1000  # an entry's unpacked size to its packed size, past a megabyte: CSV and text pack 5-20 times
 _CHUNK = 1 << 20
 
 
@@ -40,6 +41,12 @@ def _extract(path: Path, folder: Path) -> None:
             if len(entries) > MAX_ENTRIES:
                 raise PackageError(f"{path}: holds more than {MAX_ENTRIES} entries")
             names = [_checked(path, entry) for entry in entries]
+            if sum(entry.file_size for entry in entries) > MAX_BYTES:
+                raise PackageError(f"{path}: unpacks to more than {MAX_BYTES >> 20} MiB")
+            for entry in entries:
+                if entry.file_size > (1 << 20) and entry.file_size > MAX_RATIO * max(entry.compress_size, 1):
+                    raise PackageError(f"{path}: entry {entry.filename!r} unpacks {entry.file_size // max(entry.compress_size, 1)}"
+                                       " times its packed size; refusing a zip bomb")
             if DESCRIPTOR not in names:
                 raise PackageError(f"{path}: no {DESCRIPTOR} at the root of the zip (a zipped data package has one)")
             written = 0
@@ -53,12 +60,14 @@ def _extract(path: Path, folder: Path) -> None:
                     while block := source.read(_CHUNK):
                         written += len(block)
                         if written > MAX_BYTES:
-                            raise PackageError(f"{path}: unpacks to more than {MAX_BYTES >> 30} GiB")
+                            raise PackageError(f"{path}: unpacks to more than {MAX_BYTES >> 20} MiB")
                         out.write(block)
     except FileExistsError as exc:
         raise PackageError(f"{path}: the entry {Path(exc.filename).relative_to(folder)} appears twice") from None
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError, RuntimeError) as exc:
         raise PackageError(f"{path}: not a readable zip ({exc})") from None
+    except OSError as exc:  # e.g. an entry name too long for this file system
+        raise PackageError(f"{path}: cannot be unpacked ({exc.strerror or exc})") from None
 
 
 def _checked(path: Path, entry: zipfile.ZipInfo) -> str:

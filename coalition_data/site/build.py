@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections import defaultdict
 from datetime import date
@@ -19,16 +20,33 @@ SIDE_BY_SIDE = ("contradicts", "frames-differently")
 LISTINGS = {"sources": "Sources", "actors": "Actors", "places": "Places"}
 
 
+SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")  # a page's name comes from a row ID: never a path
+NEEDED = ("sources", "claims", "events", "actors", "locations", "event_types", "countries", "furniture",
+          "event_claims", "event_actors", "event_locations", "claim_links", "actor_names", "location_names")
+
+
 def write_site(package_root_or_path: str | Path | None, outdir: Path, *, force: bool = False,
                page_size: int = PAGE_SIZE) -> Path:
     """Write the static site of the package at ``package_root_or_path`` (None: the shipped one) into
     ``outdir``, built beside it and renamed into place; return ``outdir``."""
+    from coalition_data.schema_check import check
+
     package = open_package(package_root_or_path)
+    check(package)
+    missing = [name for name in NEEDED if name not in package.tables]
+    if missing:
+        raise SiteError(f"{package.root / 'datapackage.json'}: the site needs the tables {', '.join(missing)}")
     outdir = Path(outdir)
     library = Path(__file__).resolve().parent.parent  # never write into the installed library
     check_target(outdir, package.root, library, force=force)
-    site = Site(package, package_root_or_path, page_size)
-    return write_atomically(outdir, package.root, library, site.write, force=force)
+    from jinja2 import TemplateError
+
+    try:
+        site = Site(package, package_root_or_path, page_size)
+        return write_atomically(outdir, package.root, library, site.write, force=force)
+    except (KeyError, TypeError, AttributeError, ValueError, TemplateError) as exc:  # a descriptor of odd shapes
+        raise SiteError(f"{package.root / 'datapackage.json'}: the package cannot be shown as a site ({type(exc).__name__}: "
+                        f"{exc}); run `coalition-data validate`") from None
 
 
 def _by(rows: list[dict[str, Any]], key: str) -> dict[Any, list[dict[str, Any]]]:
@@ -120,6 +138,9 @@ class Site:
         env.globals["site"] = self
 
         def page(relative: str, template: str, **context: Any) -> None:
+            if not all(SAFE_NAME.fullmatch(part) for part in relative.split("/")):
+                raise SiteError(f"{relative!r}: a row ID names this page, and it is not a plain file name (letters, "
+                                "digits, '.', '_', '-'); run `coalition-data validate`")
             path = out / relative
             path.parent.mkdir(parents=True, exist_ok=True)
             root = "../" * relative.count("/")

@@ -1,12 +1,13 @@
 """Where a site may be written, and writing it there without touching anything we did not make.
 
 The site is built in a temporary folder beside OUTDIR and renamed into place. An existing OUTDIR is
-replaced only when it is an earlier site of ours (its marker file lists every file we wrote and it
-holds nothing else); any other non-empty folder is refused, or with ``force`` moved aside, never deleted.
+replaced only when it is an earlier site of ours (its marker file lists every file we wrote with its
+SHA-256, each still matches, and it holds nothing else); any other non-empty folder is refused, or with ``force`` moved aside, never deleted.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -50,15 +51,22 @@ def _never_moved() -> set[Path]:
 
 
 def _our_files(folder: Path) -> list[str] | None:
-    """The files an earlier site in ``folder`` wrote, if the folder holds exactly them and its marker."""
+    """The files an earlier site in ``folder`` wrote, if the folder holds exactly them, unchanged (each file's
+    SHA-256 as the marker records it), and its marker. A marker alone proves nothing: anyone can write one."""
     try:
         listed = json.loads((folder / MARKER).read_text(encoding="utf-8"))["files"]
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    if not isinstance(listed, list) or not all(isinstance(name, str) for name in listed):
+    if not isinstance(listed, dict) or not all(isinstance(v, str) for v in listed.values()):
         return None
-    present = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() or p.is_symlink()}
-    return listed if present == {*listed, MARKER} else None
+    present = {p.relative_to(folder).as_posix(): p for p in folder.rglob("*") if p.is_file() or p.is_symlink()}
+    if set(present) != {*listed, MARKER}:
+        return None
+    for name, digest in listed.items():
+        path = present[name]
+        if path.is_symlink() or hashlib.sha256(path.read_bytes()).hexdigest() != digest:
+            return None
+    return list(listed)
 
 
 def write_atomically(outdir: Path, package_root: Path, library: Path | None, write: Callable[[Path], None], *,
@@ -69,7 +77,8 @@ def write_atomically(outdir: Path, package_root: Path, library: Path | None, wri
     temp = Path(tempfile.mkdtemp(dir=outdir.parent, prefix=f".{outdir.name}.building-"))
     try:
         write(temp)
-        files = sorted(p.relative_to(temp).as_posix() for p in temp.rglob("*") if p.is_file())
+        files = {p.relative_to(temp).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+                 for p in sorted(temp.rglob("*")) if p.is_file()}
         (temp / MARKER).write_text(json.dumps({"files": files}, indent=0) + "\n", encoding="utf-8")
         os.chmod(temp, 0o755)  # mkdtemp makes it private; a site is for reading
         _replace(outdir, temp)

@@ -11,6 +11,8 @@ import json
 import tempfile
 from pathlib import Path
 
+from coalition_data.site.folder import SiteError
+
 ARTICLE_PNG = "site-article.png"
 EVENT_PNG = "site-event.png"
 RECORD = "site-screenshots.json"
@@ -47,24 +49,34 @@ def take(outdir: Path, path: str | Path | None = None) -> list[Path]:
     from coalition_data.site.browser import chromium
     from coalition_data.site.build import write_site
 
+    from coalition_data.output_files import refuse_unsafe, write_atomically
+
     event_page, article_page, claim_id = shown(path)
+    if outdir.is_symlink():
+        raise SiteError(f"{outdir}: is a symbolic link; give a real folder for the screenshots")
     outdir.mkdir(parents=True, exist_ok=True)
+    for name in (ARTICLE_PNG, EVENT_PNG, RECORD):
+        refuse_unsafe(outdir / name)  # never written through a link, nor onto a folder or FIFO
     with tempfile.TemporaryDirectory(prefix="coalition-site-") as temp:
+        shots = Path(temp) / "shots"
+        shots.mkdir()
         site = write_site(path, Path(temp) / "site")
         driver = chromium(Path(temp) / "profile", height=1100)
         try:
             driver.get((site / article_page).as_uri())
             driver.find_element("id", claim_id).click()  # selected as a reader would, the page's top in view
             driver.execute_script("window.scrollTo(0, 0)")
-            driver.save_screenshot(str(outdir / ARTICLE_PNG))
+            driver.save_screenshot(str(shots / ARTICLE_PNG))
             driver.get((site / event_page).as_uri())
-            driver.save_screenshot(str(outdir / EVENT_PNG))
+            driver.save_screenshot(str(shots / EVENT_PNG))
         finally:
             driver.quit()
+        for name in (ARTICLE_PNG, EVENT_PNG):
+            write_atomically(outdir / name, (shots / name).read_bytes())
         record = {"article_page": article_page, "selected_claim": claim_id, "event_page": event_page,
                   "inputs_sha256": inputs_hash(site, (article_page, event_page)),
                   "png_sha256": {name: hashlib.sha256((outdir / name).read_bytes()).hexdigest()
                                  for name in (ARTICLE_PNG, EVENT_PNG)},
                   "redo": "coalition-data site --screenshots docs/"}
-    (outdir / RECORD).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    write_atomically(outdir / RECORD, (json.dumps(record, indent=2) + "\n").encode("utf-8"))
     return [outdir / ARTICLE_PNG, outdir / EVENT_PNG, outdir / RECORD]

@@ -14,6 +14,7 @@ from coalition_data.package import (
     is_zip,
     open_package,
     resolve_root,
+    schema_file,
 )
 from coalition_data.validation import (
     column_checks,
@@ -52,6 +53,8 @@ def validate(path: str | Path | None = None, *, frictionless_rows: bool = False)
         return [Problem(exc.file or DESCRIPTOR, None, None, None, "descriptor", str(exc))]
     problems.extend(versions.identity_problems(package))
     problems.extend(_package_file_problems(root))
+    problems.extend(_parquet_problems(package))
+    problems.extend(_missing_references(package))
     tables: dict[str, ParsedTable] = {}
     for name, table in package.tables.items():
         parsed = read_table(table, table.path.relative_to(root).as_posix())
@@ -102,6 +105,44 @@ def _package_file_problems(root: Path) -> list[Problem]:
                 inside(root, name)
             except PackageError as exc:
                 problems.append(Problem(name, None, None, None, "package-file", str(exc)))
+    return problems
+
+
+def _missing_references(package: Package) -> list[Problem]:
+    """A foreign key to a table the package does not have cannot be checked: a misspelt or dropped table must
+    not switch the check off quietly."""
+    problems = []
+    for name, table in package.tables.items():
+        for key in table.schema.get("foreignKeys", []):
+            target = key.get("reference", {}).get("resource") or name
+            if target not in package.tables:
+                fields = key.get("fields")
+                problems.append(Problem(schema_file(package.descriptor, name), None,
+                                        ", ".join(fields) if isinstance(fields, list) else str(fields), str(target),
+                                        "schema", f"a foreign key of {name} refers to the table {target!r}, which the "
+                                                  "package does not have, so it cannot be checked"))
+    return problems
+
+
+def _parquet_problems(package: Package) -> list[Problem]:
+    """Where the package has Parquet copies (a release does), the loader reads them instead of the CSV that
+    validate checks: each must hold exactly the CSV's rows."""
+    from coalition_data.loader import load, load_csv
+
+    problems = []
+    for name, table in package.tables.items():
+        file = f"parquet/{name}.parquet"
+        if not ((package.root / file).exists() or (package.root / file).is_symlink()):
+            continue
+        try:
+            same = load(name, path=package.root).equals(load_csv(table))
+        except PackageError as exc:
+            problems.append(Problem(file, None, None, None, "parquet", str(exc)))
+            continue
+        if not same:
+            problems.append(Problem(file, None, None, None, "parquet",
+                                    f"holds other rows than {table.path.relative_to(package.root).as_posix()}, which "
+                                    "validate checks and which the loader would not read: rebuild it or remove it"))
     return problems
 
 

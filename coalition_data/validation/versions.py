@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -111,9 +113,15 @@ def write_manifest(package: Package, record: dict[str, Any] | None = None) -> Pa
     if path.exists():
         return path
     path.parent.mkdir(exist_ok=True)
-    partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(text, encoding="utf-8")
-    partial.replace(path)
+    descriptor, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # a new file, never a link
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.chmod(partial, 0o644)
+        os.replace(partial, path)
+    except BaseException:
+        Path(partial).unlink(missing_ok=True)
+        raise
     return path
 
 
@@ -263,7 +271,7 @@ def _id_problems(package: Package, last: dict[str, Any], current: dict[str, Any]
         now = current["ids"].get(name, {})
         table = package.tables.get(name)
         file = table.path.relative_to(package.root).as_posix() if table else f"data/{name}.csv"
-        column = table.primary_key[0] if table else None
+        column = table.primary_key[0] if table and len(table.primary_key) == 1 else None
         for id_, identity in released.items():
             if id_ not in now and id_ not in retired:
                 problems.append(Problem(file, None, column, id_, "id-removed",
