@@ -16,7 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 import pytest
-from conftest import REPO, PackageCopy, assert_reported
+from conftest import REPO, PackageCopy, assert_reported, find
 
 from coalition_data.package import open_package
 from coalition_data.validation import Problem
@@ -214,3 +214,15 @@ def test_span_cutting_a_letter_from_its_harakat(package: PackageCopy, cut: str) 
     problems = package.validate()
     assert_reported(problems, "span-boundary", file="data/claims.csv", line=package.line_of("claims", row))
     assert not [p for p in problems if p.rule == "verbatim"], "the quote is verbatim: only the boundary is wrong"
+
+
+@pytest.mark.parametrize(("name", "attested"), [
+    ("الناطق الرسمي في وزارة الخارجية الأميركية", True),  # 004 prints it after li-: للناطق ...
+    ("الناطق الرسمي في وزارة الخارجية الفرنسية", False),  # neither form occurs
+])
+def test_a_name_after_li_is_attested_in_its_bare_form(package: PackageCopy, name: str, attested: bool) -> None:
+    rows = package.rows("actors")
+    row = next(i for i, r in enumerate(rows) if r["actor_id"] == "AC0037")
+    line = package.set_cell("actors", row, "name_ar", name)
+    found = find(package.validate(), "attested", file="data/actors.csv", line=line, column="name_ar")
+    assert bool(found) is not attested

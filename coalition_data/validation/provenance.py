@@ -197,6 +197,9 @@ def _first_difference(quote: str, actual: str) -> str:
     return f" (lengths {len(quote)} vs {len(actual)})"
 
 
+ARTICLE, ELIDED = "ال", "لل"  # the definite article, and li- before it with the alif elided
+
+
 def check_attested(tables: dict[str, ParsedTable], articles: Articles) -> None:
     """Fields marked x-attested occur verbatim in a source text: names in some article, and what a ``sources``
     row says its own article prints (headline, outlet, credit line) in that article."""
@@ -214,7 +217,13 @@ def check_attested(tables: dict[str, ParsedTable], articles: Articles) -> None:
         return
     # An empty string trivially occurs (the empty-string rule reports it); as a pattern it would match inside letters.
     distinct = pl.concat([parsed.frame[name] for parsed, name in anywhere]).drop_nulls().unique()
-    found = pl.concat([_occurring(distinct.filter(distinct != ""), articles.texts), pl.Series([""])])
+    distinct = distinct.filter(distinct != "")
+    # After the preposition li- the article's alif is not written (ل + الناطق is printed للناطق): a name is
+    # attested in its bare form where its elided form occurs.
+    elided = (ELIDED + distinct.filter(distinct.str.starts_with(ARTICLE)).str.slice(len(ARTICLE))).alias("elided")
+    occurring = _occurring(pl.concat([distinct, elided]).unique(), articles.texts)
+    bare = (ARTICLE + occurring.filter(occurring.str.starts_with(ELIDED)).str.slice(len(ELIDED)))
+    found = pl.concat([occurring, bare, pl.Series([""])])
     for parsed, name in anywhere:
         values = parsed.frame[name]
         for row in (values.is_not_null() & ~values.is_in(found.implode())).arg_true().to_list():
