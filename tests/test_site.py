@@ -191,13 +191,14 @@ def test_it_refuses_the_package_a_file_a_symlink_and_a_foreign_folder(tmp_path: 
 def test_it_replaces_its_own_site_and_moves_a_foreign_folder_aside_only_with_force(tmp_path: Path, capsys: Any) -> None:
     out = tmp_path / "site"
     assert main(["site", str(out)]) == 0 and (out / "index.html").is_file()
-    (out / "index.html").write_text("old")
-    assert main(["site", str(out)]) == 0  # an earlier site of ours is replaced
-    assert (out / "index.html").read_text(encoding="utf-8") != "old"
-    (out / "my-notes.txt").write_text("mine")  # now it holds something we did not write
+    assert main(["site", str(out)]) == 0  # an earlier site of ours, as we wrote it, is replaced
+    (out / "index.html").write_text("my edit")  # a file changed since we wrote it is no longer ours to delete
+    assert main(["site", str(out)]) == 2 and "not a site written" in capsys.readouterr().err
+    (out / "my-notes.txt").write_text("mine")  # nor is a file we did not write
     assert main(["site", str(out)]) == 2 and "not a site written" in capsys.readouterr().err
     assert main(["site", str(out), "--force"]) == 0
     assert (tmp_path / "site.replaced-1" / "my-notes.txt").read_text() == "mine"
+    assert (tmp_path / "site.replaced-1" / "index.html").read_text() == "my edit"
     assert (out / "index.html").is_file() and not (out / "my-notes.txt").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site", "site.replaced-1"]  # no temporary folder left
 
