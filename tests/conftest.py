@@ -112,3 +112,16 @@ def find(problems: list[Problem], rule: str, **where: object) -> list[Problem]:
 
 def assert_reported(problems: list[Problem], rule: str, **where: object) -> None:
     assert find(problems, rule, **where), f"expected a {rule!r} problem at {where}; got:\n" + "\n".join(map(str, problems))
+
+
+def record_parquet_hash(root: Path, name: str) -> None:
+    """List a rewritten ``parquet/<name>.parquet`` with its new SHA-256, as a release built from it would."""
+    import hashlib
+
+    manifest_path = root / "parquet" / "datapackage.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    digest = hashlib.sha256((root / "parquet" / f"{name}.parquet").read_bytes()).hexdigest()
+    for resource in manifest["resources"]:
+        if resource["name"] == name:
+            resource["hash"] = f"sha256:{digest}"
+    manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")

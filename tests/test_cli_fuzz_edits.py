@@ -51,8 +51,12 @@ def quote_package(root: Path) -> Path:
     descriptor = json.loads((REPO / "datapackage.json").read_text(encoding="utf-8"))
     descriptor["resources"] = [r for r in descriptor["resources"] if r["name"] in QUOTE_TABLES]
     (root / "datapackage.json").write_text(json.dumps(descriptor, ensure_ascii=False, indent=2), encoding="utf-8")
-    for name in QUOTE_TABLES:
-        shutil.copy(REPO / "schemas" / f"{name}.schema.json", root / "schemas")
+    for name in QUOTE_TABLES:  # a package of some tables declares no foreign key into the others
+        schema = json.loads((REPO / "schemas" / f"{name}.schema.json").read_text(encoding="utf-8"))
+        schema["foreignKeys"] = [k for k in schema.get("foreignKeys", [])
+                                 if k["reference"].get("resource", name) in QUOTE_TABLES]
+        (root / "schemas" / f"{name}.schema.json").write_text(json.dumps(schema, ensure_ascii=False, indent=2),
+                                                             encoding="utf-8")
     shutil.copy(REPO / "data" / "sources" / f"{SOURCE}.txt", root / "data" / "sources")
     header, rows = _read(REPO / "data" / "sources.csv")
     sources = [r for r in rows if r[0] == SOURCE]

@@ -8,7 +8,7 @@ import sys
 
 import polars as pl
 import pytest
-from conftest import REPO, PackageCopy
+from conftest import REPO, PackageCopy, record_parquet_hash
 
 import coalition_data
 from coalition_data.dtypes import polars_schema
@@ -113,6 +113,7 @@ def test_a_parquet_value_outside_the_enum_is_a_clear_error(package: PackageCopy)
     parquet = package.root / "parquet" / "events.parquet"
     frame = pl.read_parquet(parquet).with_columns(pl.col("status").cast(pl.String).str.to_uppercase())
     frame.write_parquet(parquet)
+    record_parquet_hash(package.root, "events")
     with pytest.raises(coalition_data.PackageError, match=r"events\.parquet: does not match its Table Schema"):
         coalition_data.load("events", path=package.root)
 

@@ -117,10 +117,12 @@ def check_coordinates_in_country(tables: dict[str, ParsedTable]) -> None:
 
 
 def check_empty_tables(tables: dict[str, ParsedTable]) -> None:
-    """A table left with its header and no rows (only the tombstones may have none yet), with the rows of
-    other tables that refer to it, each of which the foreign-key rule also reports."""
+    """A table left with its header and no rows while rows of other tables refer to it: reported once, as the
+    cause of the foreign-key problems that follow (each of which that rule also reports). A table nothing
+    refers to may have no rows (the tombstones before any ID is retired, the furniture of a package that
+    declares none)."""
     for name, parsed in tables.items():
-        if name == RETIRED or parsed.frame is None or parsed.frame.height:
+        if parsed.frame is None or parsed.frame.height:
             continue
         referring = {}
         for other in tables.values():
@@ -130,9 +132,10 @@ def check_empty_tables(tables: dict[str, ParsedTable]) -> None:
                 if target == name and fields[0] in other.frame.columns:
                     referring[other.table.name] = referring.get(other.table.name, 0) + other.frame[fields[0]].count()
         used = {table: count for table, count in referring.items() if count}
-        consequence = (f"; {sum(used.values())} references to it from {', '.join(used)} each follow as a "
-                       "foreign-key problem" if used else "")
-        parsed.problem(None, None, None, "empty-table", "the table has a header and no rows" + consequence)
+        if used:
+            parsed.problem(None, None, None, "empty-table", f"the table has a header and no rows; "
+                           f"{sum(used.values())} references to it from {', '.join(used)} each follow as a "
+                           "foreign-key problem")
 
 
 def check_replacements(tables: dict[str, ParsedTable]) -> None:
