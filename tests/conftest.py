@@ -125,3 +125,22 @@ def record_parquet_hash(root: Path, name: str) -> None:
         if resource["name"] == name:
             resource["hash"] = f"sha256:{digest}"
     manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+def csv_frames(package: object) -> dict[str, object]:
+    """Every table read straight from its CSV with the schema's dtypes: what the release's formats must hold."""
+    import polars as pl
+
+    from coalition_data.dtypes import polars_schema
+
+    return {name: pl.read_csv(table.path, schema=polars_schema(table.schema), encoding="utf8")
+            for name, table in package.tables.items()}
+
+
+@pytest.fixture(scope="session")
+def formats_written(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path]]:
+    """The release's Excel, SQLite and Stata files of the shipped package, written once for every test."""
+    from coalition_data.formats import write_formats
+
+    folder = tmp_path_factory.mktemp("formats")
+    return folder, write_formats(open_package(REPO), folder)

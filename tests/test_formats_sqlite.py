@@ -8,11 +8,9 @@ import re
 import sqlite3
 from pathlib import Path
 
-import polars as pl
 import pytest
-from conftest import REPO, PackageCopy
+from conftest import REPO, PackageCopy, csv_frames
 
-from coalition_data.dtypes import polars_schema
 from coalition_data.formats import file_names, write_formats
 from coalition_data.formats.about import FormatError
 from coalition_data.formats.sqlite import write_sqlite
@@ -21,15 +19,9 @@ from coalition_data.package import Package, open_package
 PACKAGE = open_package(REPO)
 
 
-def csv_frames(package: Package) -> dict[str, pl.DataFrame]:
-    return {name: pl.read_csv(table.path, schema=polars_schema(table.schema), encoding="utf8")
-            for name, table in package.tables.items()}
-
-
 @pytest.fixture(scope="module")
-def database(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("formats")
-    written = write_formats(PACKAGE, folder)
+def database(formats_written: tuple[Path, list[Path]]) -> Path:
+    folder, written = formats_written
     assert written[1:3] == [folder / "coalition-data.sqlite", folder / "coalition-data.metadata.json"]
     assert file_names(PACKAGE)["sqlite"] == "coalition-data.sqlite"
     return written[1]

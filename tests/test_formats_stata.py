@@ -6,28 +6,19 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import polars as pl
 import pytest
-from conftest import REPO, PackageCopy
+from conftest import REPO, PackageCopy, csv_frames
 
-from coalition_data.dtypes import polars_schema
-from coalition_data.formats import write_formats
 from coalition_data.formats.about import FormatError
 from coalition_data.formats.stata import LABEL_CHARS, label, variable_name, variable_names, write_stata
-from coalition_data.package import Package, Table, open_package
+from coalition_data.package import Table, open_package
 
 PACKAGE = open_package(REPO)
 
 
-def csv_frames(package: Package) -> dict[str, pl.DataFrame]:
-    return {name: pl.read_csv(table.path, schema=polars_schema(table.schema), encoding="utf8")
-            for name, table in package.tables.items()}
-
-
 @pytest.fixture(scope="module")
-def stata(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("formats")
-    written = write_formats(PACKAGE, folder)
+def stata(formats_written: tuple[Path, list[Path]]) -> Path:
+    folder, written = formats_written
     assert written[3:] == [folder / "stata" / f"{name}.dta" for name in PACKAGE.tables]
     return folder / "stata"
 

@@ -7,12 +7,10 @@ import datetime as dt
 import hashlib
 from pathlib import Path
 
-import polars as pl
 import pytest
-from conftest import REPO, PackageCopy
+from conftest import REPO, PackageCopy, csv_frames
 
-from coalition_data.dtypes import polars_schema
-from coalition_data.formats import file_names, write_formats
+from coalition_data.formats import file_names
 from coalition_data.formats.about import FormatError
 from coalition_data.formats.xlsx import DATE_FORMAT, write_xlsx
 from coalition_data.package import Package, open_package
@@ -20,15 +18,9 @@ from coalition_data.package import Package, open_package
 PACKAGE = open_package(REPO)
 
 
-def csv_frames(package: Package) -> dict[str, pl.DataFrame]:
-    return {name: pl.read_csv(table.path, schema=polars_schema(table.schema), encoding="utf8")
-            for name, table in package.tables.items()}
-
-
 @pytest.fixture(scope="module")
-def workbook_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("formats")
-    written = write_formats(PACKAGE, folder)
+def workbook_path(formats_written: tuple[Path, list[Path]]) -> Path:
+    folder, written = formats_written
     assert written[0] == folder / file_names(PACKAGE)["xlsx"] == folder / "coalition-data.xlsx"
     return written[0]
 

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from coalition_data.cli import main
 from coalition_data.loader import load
-from coalition_data.site import PAGE_SIZE, SiteError, write_site
+from coalition_data.site import PAGE_SIZE, write_site
 from coalition_data.site.browser import chromium, missing
 from coalition_data.site.folder import MARKER
 from coalition_data.site.screenshots import ARTICLE_PNG, EVENT_PNG, RECORD, inputs_hash, shown

@@ -5,7 +5,6 @@ size and hash a resource declares, checked against its file."""
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 from typing import Any
 
