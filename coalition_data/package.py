@@ -38,14 +38,6 @@ class PackageError(Exception):
         self.file = file
 
 
-def schema_file(descriptor: dict[str, Any], table: str) -> str:
-    """The file that holds a table's schema: its schema file, or the descriptor for an inline schema."""
-    for resource in descriptor.get("resources", []):
-        if isinstance(resource, dict) and resource.get("name") == table and isinstance(resource.get("schema"), str):
-            return resource["schema"]
-    return DESCRIPTOR
-
-
 def default_root() -> Path:
     """The package shipped with the library.
 
@@ -197,7 +189,7 @@ class Table:
     name: str
     path: Path
     schema: dict[str, Any]
-    schema_file: str = DESCRIPTOR  # where the schema is written: its schema file, or the descriptor if inline
+    schema_file: str = DESCRIPTOR  # the file the schema is written in: its schema file, or the descriptor
 
     @property
     def fields(self) -> list[dict[str, Any]]:
@@ -267,7 +259,8 @@ def open_package(path: str | Path | None = None) -> Package:
         if (refused := refusal(descriptor, resource, schema)) is not None:
             in_schema, why = refused
             raise PackageError(f"{where if in_schema else DESCRIPTOR}: resource {name!r}: {why}")
-        tables[name] = Table(name, _member(root, data, name), schema, where)
+        tables[name] = Table(name, _member(root, data, name), schema,
+                             resource["schema"] if isinstance(resource.get("schema"), str) else DESCRIPTOR)
     return Package(root, descriptor, tables)
 
 

@@ -12,22 +12,12 @@ from coalition_data.dtypes import polars_schema
 from coalition_data.package import DESCRIPTOR, Package, PackageError, Table
 
 
-def schema_file(package: Package, name: str) -> str:
-    """Where table ``name``'s schema is written: its file, or the descriptor entry that holds it inline."""
-    for resource in package.descriptor.get("resources", []):
-        if isinstance(resource, dict) and resource.get("name") == name:
-            if isinstance(resource.get("schema"), str):
-                return resource["schema"]
-            break
-    return f"{DESCRIPTOR} (the schema of resource {name!r})"
-
-
 def check(package: Package) -> None:
     """Raise ``PackageError`` naming the file at fault if any table cannot be read, keyed or described."""
     if not package.tables:
         raise PackageError(f"{package.root / DESCRIPTOR}: lists no tables")
     for name, table in package.tables.items():
-        check_table(table, schema_file(package, name))
+        check_table(table, table.schema_file)
 
 
 def check_table(table: Table, where: str) -> None:

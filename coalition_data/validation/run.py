@@ -14,7 +14,6 @@ from coalition_data.package import (
     is_zip,
     open_package,
     resolve_root,
-    schema_file,
 )
 from coalition_data.validation import (
     column_checks,
@@ -117,7 +116,7 @@ def _missing_references(package: Package) -> list[Problem]:
             target = key.get("reference", {}).get("resource") or name
             if target not in package.tables:
                 fields = key.get("fields")
-                problems.append(Problem(schema_file(package.descriptor, name), None,
+                problems.append(Problem(table.schema_file, None,
                                         ", ".join(fields) if isinstance(fields, list) else str(fields), str(target),
                                         "schema", f"a foreign key of {name} refers to the table {target!r}, which the "
                                                   "package does not have, so it cannot be checked"))

@@ -27,7 +27,6 @@ from coalition_data.package import (
     member,
     read_bytes,
     read_json,
-    schema_file,
 )
 from coalition_data.validation.problems import Problem
 
@@ -82,7 +81,7 @@ def _identities(package: Package) -> dict[str, dict[str, str]]:
             continue
         key, columns = table.primary_key[0], table.schema["x-identity"]
         if not (isinstance(columns, list) and columns and all(c in table.field_names for c in columns)):
-            file = schema_file(package.descriptor, name)
+            file = table.schema_file
             raise PackageError(f"{file}: x-identity must be a list of the schema's field names, not "
                                f"{json.dumps(columns, ensure_ascii=False)}", file=file)
         frame = load_csv(table).select(key, *columns)
