@@ -105,6 +105,9 @@ def scan(name: str, *, path: str | Path | None = None, version: str | None = Non
 
     ``path`` is a package folder (or its ``datapackage.json``), e.g. a
     downloaded release; by default the package shipped with the library.
+    The package is checked when the scan is made; the rows are read only when
+    it is collected, so a malformed CSV shows then, as a Polars error (``load``
+    raises ``PackageError`` for it; ``coalition-data validate`` names every fault).
 
     >>> scan("events").select("event_id").head(1).collect().columns
     ['event_id']
