@@ -267,6 +267,12 @@ def _library_version() -> str:
         return open_package().version
 
 
+def _add_path(command: argparse.ArgumentParser) -> None:
+    """The one spelling of the package every command takes."""
+    command.add_argument("--path", help="package folder, its datapackage.json, or a release zip "
+                                        "(default: the shipped package)")
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="coalition-data", description=__doc__.splitlines()[0].rstrip("."),
                                   epilog="Every command takes the package as --path (a folder, its datapackage.json "
@@ -280,7 +286,7 @@ def parser() -> argparse.ArgumentParser:
                     "provenance. Lists every problem as file:line, column, rule and value; exits 1 if any.",
         epilog="example: coalition-data validate --format json path/to/package")
     validate.add_argument("positional_path", nargs="?", metavar="PATH", help="the same as --path (older spelling)")
-    validate.add_argument("--path", help="package folder or datapackage.json (default: the shipped package)")
+    _add_path(validate)
     validate.add_argument("--format", choices=["text", "json", "github"], default="text",
                           help="text (repeated consequences folded, a summary line), json (every problem), or "
                                "github (GitHub Actions ::error annotations on each file, line and cell)")
@@ -294,7 +300,7 @@ def parser() -> argparse.ArgumentParser:
     summary = commands.add_parser("summary", help="list the tables with their row counts",
                                   epilog="example: coalition-data summary")
     summary.add_argument("positional_path", nargs="?", metavar="PATH", help="the same as --path (older spelling)")
-    summary.add_argument("--path", help="package folder (default: the shipped package)")
+    _add_path(summary)
     summary.set_defaults(run=_summary)
 
     coverage = commands.add_parser(
@@ -304,7 +310,7 @@ def parser() -> argparse.ArgumentParser:
                     "places draw on it. Exits 1 if a source is below --minimum.",
         epilog="example: coalition-data coverage --minimum 1.0")
     coverage.add_argument("positional_path", nargs="?", metavar="PATH", help="the same as --path (older spelling)")
-    coverage.add_argument("--path", help="package folder (default: the shipped package)")
+    _add_path(coverage)
     coverage.add_argument("--minimum", type=float, default=0.95, help="lowest acceptable share per source (default 0.95)")
     coverage.set_defaults(run=_coverage)
 
@@ -312,7 +318,7 @@ def parser() -> argparse.ArgumentParser:
                                epilog="example: coalition-data span 000_0f24138b4bfb8b6c 'بيان مشترك'")
     span.add_argument("source_id")
     span.add_argument("text")
-    span.add_argument("--path", help="package folder (default: the shipped package)")
+    _add_path(span)
     span.set_defaults(run=_span)
 
     release = commands.add_parser(
@@ -325,7 +331,7 @@ def parser() -> argparse.ArgumentParser:
     release.add_argument("--force", action="store_true",
                          help="replace an earlier release of this package in OUTDIR (recognised by its SHA256SUMS); "
                               "nothing else is ever replaced")
-    release.add_argument("--path", help="package folder (default: the shipped package)")
+    _add_path(release)
     release.set_defaults(run=_release)
 
     changes = commands.add_parser(
@@ -348,7 +354,7 @@ def parser() -> argparse.ArgumentParser:
                     "is out of date.",
         epilog="example: coalition-data codebook --check")
     codebook.add_argument("--check", action="store_true", help="exit 1 if the codebook differs from a fresh one")
-    codebook.add_argument("--path", help="package folder (default: the shipped package)")
+    _add_path(codebook)
     codebook.add_argument("--output", metavar="FILE", help="where to write it (default: docs/codebook.md in the package)")
     codebook.set_defaults(run=_codebook)
 
@@ -358,7 +364,7 @@ def parser() -> argparse.ArgumentParser:
                     "block for a month or year, a bar for a range, a dotted arrow for an open bound; planned "
                     "events in red. Needs matplotlib: pip install 'coalition-data[timeline]'.",
         epilog="example: coalition-data timeline --output-dir docs")
-    timeline.add_argument("--path", help="package folder (default: the shipped package)")
+    _add_path(timeline)
     timeline.add_argument("--output-dir", metavar="DIR", help="where to write them (default: docs/ in the package)")
     timeline.set_defaults(run=_timeline)
 
@@ -372,7 +378,7 @@ def parser() -> argparse.ArgumentParser:
                     "pip install 'coalition-data[site]'.",
         epilog="example: coalition-data site /tmp/coalition-site && open /tmp/coalition-site/index.html")
     site.add_argument("outdir", nargs="?", help="folder to write the site into (outside the package)")
-    site.add_argument("--path", help="package folder (default: the shipped package)")
+    _add_path(site)
     site.add_argument("--force", action="store_true",
                       help="move a non-empty OUTDIR that is not an earlier site aside instead of refusing")
     site.add_argument("--screenshots", metavar="DIR",
