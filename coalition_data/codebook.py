@@ -12,7 +12,7 @@ from typing import Any
 
 import polars as pl
 
-from coalition_data.loader import load_csv
+from coalition_data.loader import load_file
 from coalition_data.package import Package, Table
 from coalition_data.schema_check import check
 
@@ -26,7 +26,7 @@ _ABBREVIATIONS = ("e.g", "i.e", "cf", "etc", "vs")
 def render(package: Package) -> str:
     """The codebook of ``package`` as Markdown, ending with a newline."""
     check(package)
-    frames = {name: load_csv(table) for name, table in package.tables.items()}
+    frames = {name: load_file(table) for name, table in package.tables.items()}
     lines = _preamble(package)
     lines += _diagram(package)
     lines += ["## Contents", ""]

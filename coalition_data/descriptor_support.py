@@ -14,6 +14,9 @@ DIALECT = {"delimiter": ",", "lineTerminator": "\n", "quoteChar": '"', "doubleQu
            "headerRows": [1], "skipInitialSpace": False, "caseSensitiveHeader": True}
 MISSING_VALUES = [""]  # only an empty field is null
 RESOURCE = {"format": "csv", "mediatype": "text/csv"}
+# A table may also be a Parquet file (a release's parquet/ folder is such a package): its types are stored in it.
+PARQUET = {"format": "parquet", "mediatype": "application/vnd.apache.parquet"}
+FORMATS = {spec["format"]: spec for spec in (RESOURCE, PARQUET)}
 # Field properties that would change how a cell is read; the values here are the only ones the reader implements.
 FIELD = {"format": "default", "missingValues": MISSING_VALUES, "decimalChar": ".", "bareNumber": True}
 # Boolean cells: frictionless' default true and false values that Polars (case-insensitive) also reads.
@@ -35,19 +38,36 @@ def _as_json(problems: list[tuple[Any, str] | None]) -> list[tuple[Any, str]]:
     return [(value if isinstance(value, str) else _shown(value), message) for value, message in filter(None, problems)]
 
 
+def table_format(resource: dict[str, Any]) -> str:
+    """"csv" or "parquet": the declared format, else (as frictionless infers it) the path's extension."""
+    declared = resource.get("format")
+    if isinstance(declared, str) and declared in FORMATS:
+        return declared
+    path = resource.get("path")
+    return "parquet" if declared is None and isinstance(path, str) and path.lower().endswith(".parquet") else "csv"
+
+
 def resource_problems(resource: dict[str, Any]) -> list[tuple[Any, str]]:
     """What a resource declares that the reader would not honour: each as (value, message)."""
     problems = []
-    for key, expected in RESOURCE.items():
-        if key in resource and resource[key] != expected:
-            problems.append((resource[key], f"{key} {_shown(resource[key])} is not supported: only {_shown(expected)}"))
+    kind = table_format(resource)
+    if "format" in resource and resource["format"] not in FORMATS:
+        problems.append((resource["format"], f"format {_shown(resource['format'])} is not supported: only "
+                                             + " or ".join(map(_shown, FORMATS))))
+    elif "mediatype" in resource and resource["mediatype"] != FORMATS[kind]["mediatype"]:
+        problems.append((resource["mediatype"], f"mediatype {_shown(resource['mediatype'])} is not supported for "
+                                                f"format {_shown(kind)}: only {_shown(FORMATS[kind]['mediatype'])}"))
     for key in ("compression", "scheme", "data"):
         if key in resource:
-            problems.append((key, f"{key} is not supported: a table is a plain CSV file in the package, named by path"))
+            problems.append((key, f"{key} is not supported: a table is a plain CSV or Parquet file in the package, "
+                                  "named by path"))
     if "missingValues" in resource:
         problems.append(_missing_values(resource["missingValues"]))
     dialect = resource.get("dialect")
     if dialect is None:
+        return _as_json(problems)
+    if kind == "parquet":
+        problems.append((dialect, "dialect is not supported for a Parquet file: it has no delimiter or quotes"))
         return _as_json(problems)
     if not isinstance(dialect, dict):
         problems.append((dialect, "dialect must be an inline JSON object"))

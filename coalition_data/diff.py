@@ -9,11 +9,12 @@ from typing import Any
 
 import polars as pl
 
-from coalition_data.loader import load
+from coalition_data.loader import load, load_file
 from coalition_data.package import DESCRIPTOR, Package, Table, open_package
+from coalition_data.parquet import STORAGE
+from coalition_data.schema_check import check
 from coalition_data.validation import versions
 from coalition_data.validation.versions import ROWS_IDENTICAL, canonical_digest
-from coalition_data.schema_check import check
 
 
 @dataclass
@@ -95,6 +96,9 @@ def _bytes_note(old: Table, new: Table, result: TableDiff) -> str:
     key in another order or spelling of values."""
     if result.schema or result.added or result.removed or result.changed:
         return ""
+    if "parquet" in (old.format, new.format):  # no bytes to compare across formats (or Parquet writers): rows
+        same = load_file(old).equals(load_file(new))
+        return "" if same else "the same rows by key, in another order"
     before, after = old.path.read_bytes(), new.path.read_bytes()
     if before == after:
         return ""
@@ -165,18 +169,29 @@ class VersionChange:
     files: list[str]  # changed files (and the descriptor), as the version-bump problem lists them
 
 
-def _comparable(package: Package) -> dict[str, Any]:
+_LAYOUT = ("schema", "bytes", "hash")  # how a release lays out a resource, not what it means
+
+
+def _comparable(package: Package, by_rows: set[str], by_name: set[str]) -> dict[str, Any]:
     """The release manifest of ``package``, with schemas and descriptor hashed as they mean, not as they are
-    laid out: a release folder inlines the schemas and adds sizes and hashes to the descriptor."""
+    laid out: a release folder inlines the schemas and adds sizes and hashes to the descriptor. The tables
+    in ``by_rows`` (Parquet on either side) are hashed by their rows, as no two formats share bytes; those in
+    ``by_name`` (a schema file on one side, inline on the other) list their schema by table name."""
     data = versions.manifest(package)
-    files = {k: v for k, v in data["files"].items() if k.startswith("data/")}
+    tables = {table.path.relative_to(package.root).as_posix() for table in package.tables.values()}
+    files = {k: v for k, v in data["files"].items() if k.startswith("data/") and k not in tables}
     paths = {r["name"]: r.get("schema") for r in package.descriptor["resources"]}
     for name, table in package.tables.items():
-        where = paths[name] if isinstance(paths[name], str) else f"schema of {name}"  # a file, or inline
+        if name in by_rows:
+            files[f"rows of {name}"] = versions._digest(load_file(table).write_csv().encode())
+        elif (file := table.path.relative_to(package.root).as_posix()) in data["files"]:
+            files[file] = data["files"][file]
+        where = paths[name] if isinstance(paths[name], str) and name not in by_name else f"schema of {name}"
         files[where] = versions._digest(json.dumps(table.schema, sort_keys=True).encode())
     descriptor = {k: v for k, v in package.descriptor.items() if k not in ("version", "resources")}
-    descriptor["resources"] = [{k: v for k, v in r.items() if k not in ("schema", "bytes", "hash")}
-                               for r in package.descriptor["resources"]]
+    descriptor["resources"] = [
+        {k: v for k, v in r.items() if k not in (STORAGE if r["name"] in by_rows else _LAYOUT)}
+        for r in package.descriptor["resources"]]
     files[DESCRIPTOR] = versions._digest(json.dumps(descriptor, sort_keys=True).encode())
     return {**data, "files": files}
 
@@ -185,7 +200,11 @@ def version_change(old_path: str | Path, new_path: str | Path | None,
                    results: list[TableDiff] | None = None) -> VersionChange:
     """``results`` (from ``diff``) tell which changed files hold the same rows."""
     old, new = open_package(old_path), open_package(new_path)
-    before, after = _comparable(old), _comparable(new)
+    by_rows = {name for name in old.tables.keys() & new.tables.keys()
+               if "parquet" in (old.table(name).format, new.table(name).format)}
+    by_name = {name for name in old.tables.keys() & new.tables.keys()
+               if (old.table(name).schema_file == DESCRIPTOR) != (new.table(name).schema_file == DESCRIPTOR)}
+    before, after = _comparable(old, by_rows, by_name), _comparable(new, by_rows, by_name)
     needed = versions.required_bump(before, after)
     old_version, new_version = versions._version(old.version), versions._version(new.version)
     done = versions._bumped(old_version, new_version)

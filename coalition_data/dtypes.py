@@ -68,6 +68,22 @@ def polars_schema(table_schema: dict[str, Any], where: str = "Table Schema") -> 
     return pl.Schema(dtypes)
 
 
+def stored_type_problem(dtype: pl.DataType, field: dict[str, Any]) -> str | None:
+    """Why a column stored (in Parquet) with ``dtype`` cannot hold the field's values; None if it can.
+    A cast the loader makes must never change a value: no float into an integer, no text into a date."""
+    kind = field["type"]
+    fits = {
+        "integer": dtype.is_integer(),
+        "number": dtype.is_numeric(),
+        "date": dtype == pl.Date,
+        "boolean": dtype == pl.Boolean,
+        "string": dtype in (pl.String, pl.Categorical) or isinstance(dtype, pl.Enum),
+    }.get(kind, False)
+    if fits or dtype == pl.Null:  # a column of nulls only: any type
+        return None
+    return f"is stored as {dtype}, which does not hold a Table Schema {kind}"
+
+
 def _short(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 80 else text[:79] + "…"

@@ -2,7 +2,8 @@
 
 A package folder holds each table as CSV under ``data/`` and, in a wheel or a
 release, also as Parquet under ``parquet/``; Parquet is read when present (it is
-built from the CSV, so both hold the same rows).
+built from the CSV, so both hold the same rows). A release's ``parquet/`` folder is
+itself a package whose tables are Parquet files, and reads the same way.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 import polars as pl
 
-from coalition_data.dtypes import polars_schema
+from coalition_data.dtypes import polars_schema, stored_type_problem
 from coalition_data.package import (
     BUNDLED,
     Package,
@@ -66,21 +67,40 @@ def _schema(table: Table) -> pl.Schema:
 
 def _typed(frame: pl.DataFrame | pl.LazyFrame, table: Table, path: Path) -> pl.DataFrame | pl.LazyFrame:
     schema = _schema(table)
-    names = frame.collect_schema().names()
-    if names != list(schema):
-        raise PackageError(f"{path}: columns {names} differ from the Table Schema's {list(schema)}")
+    stored = frame.collect_schema()
+    if stored.names() != list(schema):
+        raise PackageError(f"{path}: columns {stored.names()} differ from the Table Schema's {list(schema)}")
+    for spec in table.fields:
+        problem = stored_type_problem(stored[spec["name"]], spec)
+        if problem is not None:
+            raise PackageError(f"{path}: column {spec['name']!r} {problem}")
     if isinstance(frame, pl.DataFrame) and frame.schema == schema:  # as our Parquet writer stores them
         return frame
     return frame.cast(dict(schema))
 
 
-def load_csv(table: Table) -> pl.DataFrame:
-    """Read one table's CSV with the dtypes of its Table Schema."""
+def _check_declared_hash(table: Table) -> None:
+    """A Parquet table is read only as the descriptor describes it, when it gives a hash (a release's does)."""
+    if table.hash is None:
+        return
+    algorithm, _, digest = table.hash.rpartition(":")
+    algorithm = algorithm or "md5"  # the Data Package default
+    if algorithm not in ("md5", "sha1", "sha256", "sha512"):
+        raise PackageError(f"{table.path}: its resource gives a hash that cannot be checked: {table.hash!r}")
+    if hashlib.new(algorithm, read_bytes(table.path)).hexdigest() != digest.lower():
+        raise PackageError(f"{table.path}: its {algorithm} is not the one the descriptor records; the file was "
+                           "changed after the descriptor was written")
+
+
+def load_file(table: Table) -> pl.DataFrame:
+    """Read one table's own file (CSV or Parquet, as its resource says) with the dtypes of its Table Schema."""
     if not table.path.is_file():
         raise PackageError(f"table {table.name!r}: file {table.path} not found")
-    schema = _schema(table)
     try:
-        return pl.read_csv(table.path, schema=schema, encoding="utf8")
+        if table.format == "parquet":
+            _check_declared_hash(table)
+            return _typed(pl.read_parquet(table.path), table, table.path)
+        return pl.read_csv(table.path, schema=_schema(table), encoding="utf8")
     except (pl.exceptions.PolarsError, OSError) as exc:
         raise PackageError(f"{table.path}: does not match its Table Schema "
                            f"(run `coalition-data validate` for every problem): {_first_line(exc)}") from None
@@ -116,6 +136,14 @@ def scan(name: str, *, path: str | Path | None = None, version: str | None = Non
         return load(name, path=path, version=version).lazy()
     package = _open(path, version)
     table = package.table(name)
+    if table.format == "parquet":
+        if not table.path.is_file():
+            raise PackageError(f"table {name!r}: file {table.path} not found")
+        _check_declared_hash(table)
+        try:
+            return _typed(pl.scan_parquet(table.path), table, table.path)
+        except (pl.exceptions.PolarsError, OSError) as exc:
+            raise PackageError(f"{table.path}: does not match its Table Schema: {_first_line(exc)}") from None
     parquet = _parquet_file(package, name, installed=path is None)
     if parquet is not None:
         _check_unchanged(package, name, parquet, installed=path is None)
@@ -149,9 +177,9 @@ def load(name: str, *, path: str | Path | None = None, version: str | None = Non
 
 def _read(package: Package, name: str, *, installed: bool) -> pl.DataFrame:
     table = package.table(name)
-    parquet = _parquet_file(package, name, installed=installed)
+    parquet = None if table.format == "parquet" else _parquet_file(package, name, installed=installed)
     if parquet is None:
-        return load_csv(table)
+        return load_file(table)
     _check_unchanged(package, name, parquet, installed=installed)
     try:
         return _typed(pl.read_parquet(parquet), table, parquet)

@@ -15,7 +15,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from coalition_data.descriptor_support import refusal
+from coalition_data.descriptor_support import refusal, table_format
 
 DESCRIPTOR = "datapackage.json"
 BUNDLED = "_package"  # the folder inside the installed library that holds the shipped package
@@ -184,12 +184,14 @@ def member(root: Path, path: Path) -> Path:
 
 @dataclass(frozen=True)
 class Table:
-    """One tabular resource: its name, CSV path and Table Schema."""
+    """One tabular resource: its name, file (CSV or Parquet) and Table Schema."""
 
     name: str
     path: Path
     schema: dict[str, Any]
     schema_file: str = DESCRIPTOR  # the file the schema is written in: its schema file, or the descriptor
+    format: str = "csv"  # or "parquet"
+    hash: str | None = None  # as the resource declares it, e.g. "sha256:<hex>"
 
     @property
     def fields(self) -> list[dict[str, Any]]:
@@ -260,8 +262,14 @@ def open_package(path: str | Path | None = None) -> Package:
             in_schema, why = refused
             raise PackageError(f"{where if in_schema else DESCRIPTOR}: resource {name!r}: {why}")
         tables[name] = Table(name, _member(root, data, name), schema,
-                             resource["schema"] if isinstance(resource.get("schema"), str) else DESCRIPTOR)
+                             resource["schema"] if isinstance(resource.get("schema"), str) else DESCRIPTOR,
+                             table_format(resource), resource["hash"] if isinstance(resource.get("hash"), str) else None)
     return Package(root, descriptor, tables)
+
+
+def article_files(package: Package) -> list[Path]:
+    """The article texts under ``data/sources/``, each checked as ``inside`` checks a named file."""
+    return [member(package.root, path) for path in sorted((package.root / "data" / "sources").glob("*.txt"))]
 
 
 def _member(root: Path, relative: str, resource: str) -> Path:

@@ -16,11 +16,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from coalition_data.loader import load_csv
-from coalition_data.package import Package, Table
+from coalition_data.loader import load_file
+from coalition_data.package import Package, Table, article_files, read_bytes
 
 PARQUET_DIR = "parquet"
 MANIFEST = "datapackage.json"  # the descriptor of the Parquet files, inside PARQUET_DIR
+# The resource properties that say how a table is stored (and so differ between its CSV and Parquet files).
+STORAGE = ("path", "format", "mediatype", "encoding", "dialect", "bytes", "hash", "schema")
 
 
 def sha256(path: Path) -> str:
@@ -35,7 +37,7 @@ def _arrow_table(package: Package, name: str) -> Any:
     import pyarrow as pa
 
     table = package.table(name)
-    frame = load_csv(table)
+    frame = load_file(table)
     arrow = frame.to_arrow()
     fields = []
     for spec, field in zip(table.fields, arrow.schema, strict=True):
@@ -64,7 +66,9 @@ def _pandas_note(table: Table) -> str:
 
 
 def write_parquet(package: Package, out: Path) -> dict[str, Any]:
-    """Write ``out/<table>.parquet`` for every table and ``out/datapackage.json`` describing them.
+    """Write ``out/<table>.parquet`` for every table, ``out/datapackage.json`` describing them and a copy of the
+    article texts (``out/data/sources/``, where the ``sources`` rows name them): ``out`` is a package of its
+    own, which loads and validates with nothing outside it.
 
     Returns that descriptor. Identical input gives byte-identical files. Each file is listed with its hash
     but not its size: frictionless reads Parquet through pandas, never as bytes, so it would report every
@@ -74,22 +78,21 @@ def write_parquet(package: Package, out: Path) -> dict[str, Any]:
 
     out.mkdir(parents=True, exist_ok=True)
     resources = []
-    for name, table in package.tables.items():
+    for resource in package.descriptor["resources"]:
+        name, table = resource["name"], package.tables[resource["name"]]
         path = out / f"{name}.parquet"
         pq.write_table(_arrow_table(package, name), path, compression="zstd", write_statistics=True)
         resources.append({
+            **{k: v for k, v in resource.items() if k not in STORAGE},
             "name": name, "type": "table", "path": path.name, "format": "parquet",
             "mediatype": "application/vnd.apache.parquet",
             "hash": f"sha256:{sha256(path)}", "schema": table.schema,
         })
-    descriptor = {
-        "$schema": package.descriptor.get("$schema"),
-        "name": f"{package.descriptor['name']}-parquet",
-        "title": f"{package.descriptor.get('title', package.descriptor['name'])} (Parquet)",
-        "version": package.version,
-        "description": "The same tables as the CSV package, as typed Parquet files.",
-        "licenses": package.descriptor.get("licenses", []),
-        "resources": resources,
-    }
+    for text in article_files(package):
+        target = out / text.relative_to(package.root)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(read_bytes(text))
+    # The CSV package's own metadata (title, licence, contributors...): the same package, in another format.
+    descriptor = {**{k: v for k, v in package.descriptor.items() if k != "resources"}, "resources": resources}
     (out / MANIFEST).write_text(json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return descriptor

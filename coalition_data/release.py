@@ -21,6 +21,7 @@ from coalition_data.package import (
     SEMVER,
     Package,
     PackageError,
+    article_files,
     member,
     open_package,
     read_bytes,
@@ -57,6 +58,9 @@ def build_release(root: str | Path | None, outdir: Path, *, force: bool = False)
                            invalid=True)
     try:
         package = open_package(root)
+        if parquet_tables := [t.name for t in package.tables.values() if t.format != "csv"]:
+            raise PackageError(f"{package.root}: its tables {', '.join(parquet_tables)} are Parquet files; a release "
+                               "is built from the CSV package, the one with the curated files")
         record = manifest(package)
         refuse_rewrite(package, manifest_text(record))
     except PackageError as exc:
@@ -205,10 +209,7 @@ def _move_into_place(build: Path, staged: Path, folder: Path, archive: Path) -> 
 
 
 def _copy_tables(package: Package, folder: Path) -> None:
-    files = [table.path for table in package.tables.values()]
-    files += sorted((package.root / "data" / "sources").glob("*.txt"))
-    for path in files:
-        path = member(package.root, path)
+    for path in [member(package.root, table.path) for table in package.tables.values()] + article_files(package):
         target = folder / path.relative_to(package.root)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(read_bytes(path))
@@ -259,7 +260,8 @@ Release {version} of `{name}`. {package.descriptor.get('description', '')}
 - `parquet/*.parquet`: the same tables, typed (dates as dates, controlled vocabularies as
   dictionary-encoded enums that pandas reads as ordered categoricals, R as factors and DuckDB as
   text; column descriptions and allowed values in the field metadata), described in
-  `parquet/datapackage.json`.
+  `parquet/datapackage.json`: a package of its own, with a copy of the articles, so that
+  `parquet/` alone loads and validates (`coalition-data validate --path parquet`).
 - `{name}.xlsx`: an Excel workbook, a README sheet and one sheet per table (dates as date cells,
   counts as numbers, missing values as empty cells); opens in Excel or LibreOffice with no import dialog.
 - `{name}.sqlite`: a SQLite database with primary and foreign keys and the table and column

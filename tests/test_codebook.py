@@ -18,7 +18,7 @@ from coalition_data.codebook import (
     null_meaning,
     render,
 )
-from coalition_data.loader import load_csv
+from coalition_data.loader import load_file
 from coalition_data.package import Table, open_package
 
 CODEBOOK = REPO / "docs" / "codebook.md"
@@ -166,7 +166,7 @@ def test_examples_are_really_in_the_data(text: str) -> None:
     found = sections(text)
     shown = 0
     for name, table in package.tables.items():
-        frame = load_csv(table)
+        frame = load_file(table)
         for column, cells in column_rows(found[name]).items():
             if cells[5] == "—":
                 assert frame.get_column(column).null_count() == frame.height

@@ -114,8 +114,11 @@ def test_frictionless_reads_integers_as_integers_and_checks_them(with_parquet: P
 
 def test_writing_twice_gives_identical_bytes(with_parquet: PackageCopy, tmp_path) -> None:
     write_parquet(open_package(with_parquet.root), tmp_path / "again")
-    for path in sorted((with_parquet.root / "parquet").iterdir()):
-        assert (tmp_path / "again" / path.name).read_bytes() == path.read_bytes(), path.name
+    first = sorted(p.relative_to(with_parquet.root / "parquet") for p in (with_parquet.root / "parquet").rglob("*")
+                   if p.is_file())
+    assert first == sorted(p.relative_to(tmp_path / "again") for p in (tmp_path / "again").rglob("*") if p.is_file())
+    for relative in first:
+        assert (tmp_path / "again" / relative).read_bytes() == (with_parquet.root / "parquet" / relative).read_bytes()
 
 
 def test_parquet_with_wrong_columns_is_a_clear_error(with_parquet: PackageCopy) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from coalition_data.formats.about import FormatError, about, licence
-from coalition_data.loader import load_csv
+from coalition_data.loader import load_file
 from coalition_data.package import Package, Table
 
 SQL_TYPES = {"string": "TEXT", "integer": "INTEGER", "number": "REAL", "date": "TEXT", "boolean": "INTEGER"}
@@ -133,7 +133,7 @@ def _build(package: Package, path: Path) -> None:
                 connection.execute(statement)
         connection.executemany(f"INSERT INTO {quote(PACKAGE_TABLE)} VALUES (?, ?)", about(package))
         for name, table in package.tables.items():
-            frame = load_csv(table)
+            frame = load_file(table)
             connection.execute(create_table(table))
             marks = ", ".join("?" * len(table.fields))
             connection.executemany(f"INSERT INTO {quote(name)} VALUES ({marks})",

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from coalition_data.formats.about import FormatError
-from coalition_data.loader import load_csv
+from coalition_data.loader import load_file
 from coalition_data.package import Package, Table
 
 LABEL_CHARS = 80  # Stata's limit for a variable or data label
@@ -75,7 +75,7 @@ def _columns(table: Table, names: dict[str, str]) -> tuple[Any, dict[str, dict[i
     """The pandas frame to write, its value labels, its date columns and its strL columns."""
     import pandas as pd
 
-    frame = load_csv(table)
+    frame = load_file(table)
     columns, value_labels, dates, strls = {}, {}, {}, []
     for spec in table.fields:
         values, name = frame[spec["name"]].to_list(), names[spec["name"]]

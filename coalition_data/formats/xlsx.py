@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from coalition_data.formats.about import FormatError, about
-from coalition_data.loader import load_csv
+from coalition_data.loader import load_file
 from coalition_data.package import Package
 
 README_SHEET = "README"
@@ -54,7 +54,7 @@ def write_xlsx(package: Package, path: Path) -> Path:
     _readme_sheet(package, workbook.add_worksheet(README_SHEET), bold, wrap)
     for name, table in package.tables.items():
         sheet = workbook.add_worksheet(name)
-        frame = load_csv(table)
+        frame = load_file(table)
         writers = [_cell_writer(sheet, spec, date) for spec in table.fields]
         for column, spec in enumerate(table.fields):
             sheet.write_string(0, column, spec["name"], bold)

@@ -62,7 +62,7 @@ def read_table(table: Table, file: str) -> ParsedTable:
                 parsed.problem(None, None, None, "csv-syntax",
                                "not readable as CSV: Polars and Python's csv module read a different number of rows")
             return parsed
-    parsed.frame = _typed(strings, parsed)
+    parsed.frame = typed(strings, parsed)
     return parsed
 
 
@@ -210,7 +210,7 @@ def _header_problem(header: list[str], expected: list[str], parsed: ParsedTable)
                                    + "); expected: " + ",".join(expected)))
 
 
-def _typed(strings: pl.DataFrame, parsed: ParsedTable) -> pl.DataFrame:
+def typed(strings: pl.DataFrame, parsed: ParsedTable) -> pl.DataFrame:
     """Cast each column to its schema type; every cell that does not parse is a problem (and becomes null)."""
     columns = []
     for spec in parsed.table.fields:

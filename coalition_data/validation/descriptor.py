@@ -36,7 +36,7 @@ def check_descriptor(root: Path) -> list[Problem]:
             problems.append(_problem(DESCRIPTOR, f"resource {index} must be a JSON object"))
             continue
         where = f"resource {resource.get('name', index)!r}"
-        if resource.get("encoding") != "utf-8":
+        if descriptor_features.table_format(resource) == "csv" and resource.get("encoding") != "utf-8":
             problems.append(_problem(DESCRIPTOR, f'{where}: declare "encoding": "utf-8"'))
         for key in ("path", "schema"):
             if key in resource and not isinstance(resource[key], (str, dict)):

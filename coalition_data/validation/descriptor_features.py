@@ -19,6 +19,7 @@ from coalition_data.descriptor_support import (  # noqa: F401 -- the validate si
     field_problems,
     resource_problems,
     schema_problems,
+    table_format,
 )
 from coalition_data.package import DESCRIPTOR
 from coalition_data.validation.problems import Problem, shown

@@ -25,6 +25,7 @@ from coalition_data.validation import (
 )
 from coalition_data.validation.csv_reading import ParsedTable, read_table
 from coalition_data.validation.descriptor import check_descriptor
+from coalition_data.validation.parquet_reading import read_parquet_table
 from coalition_data.validation.problems import Problem
 
 
@@ -56,7 +57,8 @@ def validate(path: str | Path | None = None, *, frictionless_rows: bool = False)
     problems.extend(_missing_references(package))
     tables: dict[str, ParsedTable] = {}
     for name, table in package.tables.items():
-        parsed = read_table(table, table.path.relative_to(root).as_posix())
+        reader = read_parquet_table if table.format == "parquet" else read_table
+        parsed = reader(table, table.path.relative_to(root).as_posix())
         if parsed.frame is not None:
             _column_checks(parsed)
             for rule in row_rules.ALL:
@@ -84,12 +86,15 @@ def validate(path: str | Path | None = None, *, frictionless_rows: bool = False)
 
 
 def _unlisted_tables(package: Package, root: Path) -> list[Problem]:
-    """A CSV under data/ that no resource names: its rows would go unchecked (say, after its resource was dropped)."""
+    """A table file that no resource names, beside the others (a CSV under data/, a Parquet file beside the
+    Parquet tables): its rows would go unchecked (say, after its resource was dropped)."""
     named = {table.path for table in package.tables.values()}
+    folders = {(root / "data", ".csv")} | {(table.path.parent, table.path.suffix) for table in package.tables.values()
+                                          if table.format == "parquet" and table.path.suffix == ".parquet"}
     return [Problem(file.relative_to(root).as_posix(), None, None, None, "table-unlisted",
-                    f"a CSV under data/ that {DESCRIPTOR} names as no resource, so none of its rows is checked: "
-                    "describe it there or remove it")
-            for file in sorted((root / "data").glob("*.csv")) if file not in named]
+                    f"a {kind[1:]} file beside the tables that {DESCRIPTOR} names as no resource, so none of its rows "
+                    "is checked: describe it there or remove it")
+            for folder, kind in sorted(folders) for file in sorted(folder.glob(f"*{kind}")) if file not in named]
 
 
 PACKAGE_FILES = ("CHANGELOG.md", "LICENSE", "CITATION.cff")  # what a release copies besides tables and texts
@@ -126,15 +131,15 @@ def _missing_references(package: Package) -> list[Problem]:
 def _parquet_problems(package: Package) -> list[Problem]:
     """Where the package has Parquet copies (a release does), the loader reads them instead of the CSV that
     validate checks: each must hold exactly the CSV's rows."""
-    from coalition_data.loader import load, load_csv
+    from coalition_data.loader import load, load_file
 
     problems = []
     for name, table in package.tables.items():
         file = f"parquet/{name}.parquet"
-        if not ((package.root / file).exists() or (package.root / file).is_symlink()):
+        if table.format != "csv" or not ((package.root / file).exists() or (package.root / file).is_symlink()):
             continue
         try:
-            same = load(name, path=package.root).equals(load_csv(table))
+            same = load(name, path=package.root).equals(load_file(table))
         except PackageError as exc:
             problems.append(Problem(file, None, None, None, "parquet", str(exc)))
             continue

@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from coalition_data.loader import load_csv
+from coalition_data.loader import load_file
 from coalition_data.package import (
     DESCRIPTOR,
     NAME,
@@ -84,7 +84,7 @@ def _identities(package: Package) -> dict[str, dict[str, str]]:
             file = table.schema_file
             raise PackageError(f"{file}: x-identity must be a list of the schema's field names, not "
                                f"{json.dumps(columns, ensure_ascii=False)}", file=file)
-        frame = load_csv(table).select(key, *columns)
+        frame = load_file(table).select(key, *columns)
         out[name] = {row[0]: json.dumps(row[1:], default=str, ensure_ascii=False) for row in frame.iter_rows()}
     return out
 
@@ -94,7 +94,7 @@ def manifest(package: Package) -> dict[str, Any]:
         "version": package.version,
         "files": _file_hashes(package),
         "structure": _structure(package),
-        "rows": {name: load_csv(table).height for name, table in package.tables.items()},
+        "rows": {name: load_file(table).height for name, table in package.tables.items()},
         "ids": _identities(package),
     }
 
@@ -264,7 +264,7 @@ def _changelog_problems(package: Package) -> list[Problem]:
 def _id_problems(package: Package, last: dict[str, Any], current: dict[str, Any]) -> list[Problem]:
     retired: dict[str, dict[str, Any]] = {}
     if RETIRED in package.tables:
-        retired = {row["id"]: row for row in load_csv(package.tables[RETIRED]).iter_rows(named=True)}
+        retired = {row["id"]: row for row in load_file(package.tables[RETIRED]).iter_rows(named=True)}
     problems = []
     for name, released in last["ids"].items():
         now = current["ids"].get(name, {})

@@ -235,6 +235,48 @@ def no_resources(env: Env) -> None:
     env.write_descriptor(descriptor)
 
 
+# --- a table stored as Parquet (as a hostile pull request could declare it) -----------------------
+
+PARQUET = "data/events.parquet"
+
+
+def parquet_table(change: Any = None, data: bytes | None = None, **resource: Any):
+    """``events`` as a Parquet file named by its resource: the shipped rows after ``change``, or raw ``data``."""
+    def corrupt(env: Env) -> None:
+        import polars as pl
+
+        if data is not None:
+            env.write(PARQUET, data)
+        else:
+            frame = pl.read_csv(env.package.csv("events"), infer_schema=False).with_columns(
+                pl.col("fatalities").cast(pl.Int64), pl.col("date_start").str.to_date(),
+                pl.col("date_end").str.to_date())
+            (change(frame) if change else frame).write_parquet(env.root / PARQUET)
+        env.package.csv("events").unlink()
+        env.resource("events", **{"path": PARQUET, "format": "parquet", "mediatype": "application/vnd.apache.parquet",
+                                  "encoding": None, "dialect": None, **resource})
+    return corrupt
+
+
+def pl_float(column: str) -> Any:
+    import polars as pl
+
+    return pl.col(column).cast(pl.Float64) + 0.5
+
+
+def pl_text(column: str) -> Any:
+    import polars as pl
+
+    return pl.col(column).cast(pl.String)
+
+
+def _first_row(column: str, value: Any):
+    import polars as pl
+
+    return lambda frame: frame.with_columns(
+        pl.when(pl.int_range(pl.len()) == 0).then(pl.lit(value)).otherwise(pl.col(column)).alias(column))
+
+
 CASES: list[Case] = [
     # line endings and encodings
     *across("csv-cr-only-line-endings", cr_only("events"), "data/events.csv",
@@ -346,6 +388,23 @@ CASES: list[Case] = [
     *across("dropped-resource", dropped_resource, "data/furniture.csv", ("validate",)),
     *across("retired-id-replaced-by-missing", retired_replaced_by_missing, ("data/retired_ids.csv:{line}",
                                                                              "replaced_by"), ("validate",)),
+    # a table stored as Parquet: read as Parquet, its stored types and cells checked, never as CSV
+    *across("parquet-csv-bytes", parquet_table(data=b"event_id,title_en\nEV0001,x\n"), PARQUET,
+            ("validate", "summary", "load", "scan", "diff", "timeline")),
+    *across("parquet-truncated", parquet_table(data=b"PAR1\x00\x00PAR1"), PARQUET, ("validate", "load", "summary")),
+    *across("parquet-float-for-integer", parquet_table(lambda f: f.with_columns(pl_float("fatalities"))),
+            (PARQUET, "fatalities"), ("validate", "load", "scan", "summary", "diff", "timeline")),
+    *across("parquet-text-for-date", parquet_table(lambda f: f.with_columns(pl_text("date_start"))),
+            (PARQUET, "date_start"), ("validate", "load", "timeline")),
+    *across("parquet-enum-value-unknown", parquet_table(_first_row("status", "done")), (f"{PARQUET}:1", "status"),
+            ("validate",)),
+    *across("parquet-enum-value-unknown", parquet_table(_first_row("status", "done")), PARQUET,
+            ("load", "summary", "timeline")),
+    *across("parquet-hash-wrong", parquet_table(hash="sha256:" + "0" * 64), PARQUET,
+            ("validate", "load", "scan", "summary")),
+    *across("parquet-with-dialect", parquet_table(dialect={"delimiter": ";"}), "dialect",
+            ("validate", "load", "summary")),
+    *across("parquet-release-refused", parquet_table(), "Parquet", ("release",), codes={"release": 2}),
     # diff between packages whose tables differ
     Case("diff-new-table-without-primary-key", new_table_without_key, ("diff", "{old}", "{pkg}"), 0, ("extra",)),
     Case("diff-removed-table-without-primary-key", new_table_without_key, ("diff", "{pkg}", "{old}"), 0, ("extra",)),

@@ -1,0 +1,44 @@
+"""Read one Parquet table for the same checks as a CSV: its columns, their stored types, then each cell.
+
+A Parquet file has no lines, so a problem's number is the row (1 is the first row). The cells are turned
+into text and typed by the CSV reader's own rules, so both formats fail the same values the same way.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from coalition_data.dtypes import stored_type_problem
+from coalition_data.package import Table
+from coalition_data.validation.csv_reading import ParsedTable, typed
+from coalition_data.validation.problems import Problem, shown
+
+
+def read_parquet_table(table: Table, file: str) -> ParsedTable:
+    parsed = ParsedTable(table, file)
+    if not table.path.is_file():
+        parsed.problem(None, None, None, "file-missing", f"table {table.name!r} names a file that does not exist")
+        return parsed
+    try:
+        frame = pl.read_parquet(table.path)
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        message = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+        parsed.problem(None, None, None, "parquet", f"not readable as Parquet: {message}")
+        return parsed
+    if frame.columns != table.field_names:
+        parsed.problems.append(Problem(file, None, None, shown(",".join(frame.columns)), "header",
+                                       "columns do not match the Table Schema; expected: " + ",".join(table.field_names)))
+        return parsed
+    parsed.record_lines = range(1, frame.height + 1)
+    strings = []
+    for spec in table.fields:
+        column = frame[spec["name"]]
+        problem = stored_type_problem(column.dtype, spec)
+        if problem is not None:  # the column, then each of its cells that is not a valid value as text
+            parsed.problems.append(Problem(file, None, spec["name"], None, "type", f"the column {problem}"))
+        try:
+            strings.append(column.cast(pl.String))
+        except pl.exceptions.PolarsError:  # a nested column: no cell can be read
+            strings.append(pl.Series(spec["name"], [None] * frame.height, pl.String))
+    parsed.frame = typed(pl.DataFrame(strings), parsed)
+    return parsed

@@ -1,0 +1,182 @@
+"""A release's parquet/ folder is a package of its own: load, scan, validate, diff and summary read its
+Parquet files (never as CSV), and it needs nothing outside the folder."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+from pathlib import Path
+
+import polars as pl
+import pytest
+from conftest import REPO, assert_reported, find
+
+from coalition_data import PackageError, load, load_all, scan, source_text
+from coalition_data.cli import main
+from coalition_data.diff import diff, version_change
+from coalition_data.package import open_package
+from coalition_data.parquet import write_parquet
+from coalition_data.release import ReleaseError, build_release
+from coalition_data.validation import validate
+
+
+@pytest.fixture(scope="session")
+def written(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped package's Parquet folder, as a release writes it, alone in a folder of its own."""
+    folder = tmp_path_factory.mktemp("parquet-only") / "parquet"
+    write_parquet(open_package(REPO), folder)
+    return folder
+
+
+@pytest.fixture
+def parquet(written: Path, tmp_path: Path) -> Path:
+    """A copy to change."""
+    return Path(shutil.copytree(written, tmp_path / "parquet"))
+
+
+def rewrite(folder: Path, name: str, frame: pl.DataFrame) -> None:
+    """Replace a table's file and record its new hash in the descriptor, as a (hostile) rebuild would."""
+    path = folder / f"{name}.parquet"
+    frame.write_parquet(path)
+    descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    for resource in descriptor["resources"]:
+        if resource["name"] == name:
+            resource["hash"] = f"sha256:{hashlib.sha256(path.read_bytes()).hexdigest()}"
+    (folder / "datapackage.json").write_text(json.dumps(descriptor, ensure_ascii=False), encoding="utf-8")
+
+
+def test_every_table_loads_from_parquet_as_from_the_csv(written: Path) -> None:
+    csv, parquet = load_all(path=REPO), load_all(path=written / "datapackage.json")
+    assert list(parquet) == list(csv)
+    for name, frame in csv.items():
+        assert parquet[name].schema == frame.schema, name
+        assert parquet[name].equals(frame), name
+        assert scan(name, path=written).collect().equals(frame), name
+
+
+def test_the_folder_reads_the_parquet_files_not_the_csv(written: Path) -> None:
+    package = open_package(written)
+    assert {t.format for t in package.tables.values()} == {"parquet"}
+    assert all(t.path.suffix == ".parquet" and t.path.parent == written for t in package.tables.values())
+    assert not list(written.rglob("*.csv"))  # there is no CSV there to fall back on
+
+
+def test_its_article_texts_are_the_packages(written: Path) -> None:
+    for source_id in load("sources", path=REPO)["source_id"]:
+        assert source_text(source_id, path=written) == source_text(source_id, path=REPO)
+
+
+def test_validate_accepts_it_and_checks_its_rows(written: Path) -> None:
+    assert validate(written) == []
+    assert main(["validate", "--path", str(written)]) == 0
+
+
+def test_a_bad_cell_is_named_by_file_row_and_column(parquet: Path) -> None:
+    events = load("events", path=parquet)
+    bad = events.with_columns(pl.col("date_precision").cast(pl.String))
+    bad = bad.with_columns(pl.when(pl.int_range(pl.len()) == 2).then(pl.lit("fortnight"))
+                           .otherwise(pl.col("date_precision")).alias("date_precision"))
+    rewrite(parquet, "events", bad)
+    problems = validate(parquet)
+    # a Parquet file has no lines: the number is the row, 1 for the first
+    assert_reported(problems, "enum", file="events.parquet", line=3, column="date_precision", value="fortnight")
+    with pytest.raises(PackageError, match="events.parquet"):
+        load("events", path=parquet)
+
+
+def test_a_reference_to_nothing_is_found_across_parquet_tables(parquet: Path) -> None:
+    links = load("event_claims", path=parquet)
+    rewrite(parquet, "event_claims", links.with_columns(
+        pl.when(pl.int_range(pl.len()) == 0).then(pl.lit("CL9999")).otherwise(pl.col("claim_id")).alias("claim_id")))
+    problems = validate(parquet)
+    assert find(problems, "foreign-key", file="event_claims.parquet", line=1, column="claim_id"), problems
+
+
+def test_a_float_column_for_an_integer_field_is_refused(parquet: Path) -> None:
+    sources = load("sources", path=parquet)
+    rewrite(parquet, "sources", sources.with_columns(pl.col("bytes").cast(pl.Float64) + 0.5))
+    problems = validate(parquet)
+    assert_reported(problems, "type", file="sources.parquet", line=None, column="bytes")
+    assert_reported(problems, "type", file="sources.parquet", line=1, column="bytes")  # and each cell, as text
+    with pytest.raises(PackageError, match=r"sources\.parquet: column 'bytes' is stored as Float64"):
+        load("sources", path=parquet)
+
+
+def test_a_changed_file_is_refused_by_its_hash(parquet: Path) -> None:
+    load("actors", path=parquet).head(3).write_parquet(parquet / "actors.parquet")  # the hash left as it was
+    assert_reported(validate(parquet), "resource-hash", file="actors.parquet")
+    with pytest.raises(PackageError, match="actors.parquet: its sha256 is not the one the descriptor records"):
+        load("actors", path=parquet)
+    with pytest.raises(PackageError, match="actors.parquet"):
+        scan("actors", path=parquet)
+
+
+def test_an_unlisted_parquet_file_is_reported(parquet: Path) -> None:
+    shutil.copy(parquet / "actors.parquet", parquet / "actors_old.parquet")
+    assert_reported(validate(parquet), "table-unlisted", file="actors_old.parquet")
+
+
+def test_a_dialect_on_a_parquet_table_is_refused(parquet: Path) -> None:
+    descriptor = json.loads((parquet / "datapackage.json").read_text(encoding="utf-8"))
+    descriptor["resources"][0]["dialect"] = {"delimiter": ";"}
+    (parquet / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    problems = validate(parquet)
+    assert any("dialect is not supported for a Parquet file" in p.message for p in problems), problems
+    with pytest.raises(PackageError, match="dialect is not supported for a Parquet file"):
+        load("sources", path=parquet)
+
+
+def test_diff_finds_no_change_between_the_formats(written: Path) -> None:
+    assert all(result.status == "same" for result in diff(written, REPO))
+    change = version_change(written, REPO)
+    assert change.needed is None and change.files == []
+
+
+def test_diff_finds_a_changed_row_in_parquet(written: Path, parquet: Path) -> None:
+    actors = load("actors", path=parquet)
+    rewrite(parquet, "actors", actors.with_columns(
+        pl.when(pl.int_range(pl.len()) == 0).then(pl.lit("changed")).otherwise(pl.col("name_en")).alias("name_en")))
+    [result] = [r for r in diff(written, parquet) if r.status != "same"]
+    assert result.table == "actors" and [c["columns"] for c in result.changed] == [
+        {"name_en": [actors["name_en"][0], "changed"]}]
+    assert version_change(written, parquet).needed == "patch"
+
+
+def test_summary_counts_the_parquet_rows(written: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["summary", "--path", str(written)]) == 0
+    out = capsys.readouterr().out
+    for name, frame in load_all(path=REPO).items():
+        assert re.search(rf"^{name} +{frame.height} rows ", out, re.MULTILINE), name
+
+
+def test_release_is_built_from_the_csv_package_only(written: Path, tmp_path: Path) -> None:
+    with pytest.raises(ReleaseError, match="are Parquet files; a release is built from the CSV package"):
+        build_release(written, tmp_path / "dist")
+    assert not (tmp_path / "dist").exists() or not any((tmp_path / "dist").iterdir())
+
+
+@pytest.fixture(scope="module")
+def shipped_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_release(REPO, tmp_path_factory.mktemp("dist"))
+
+
+@pytest.mark.slow
+def test_every_package_in_a_release_is_read_by_every_command(shipped_release: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    zipped = shipped_release.parent / f"{shipped_release.name}.zip"
+    routes = [shipped_release, shipped_release / "datapackage.json", shipped_release / "parquet",
+              shipped_release / "parquet" / "datapackage.json", zipped]
+    expected = load_all(path=REPO)
+    for route in routes:
+        assert validate(route) == [], route
+        frames = load_all(path=route)
+        assert all(frames[name].equals(frame) for name, frame in expected.items()), route
+        assert main(["summary", "--path", str(route)]) == 0, route
+        assert "retired_ids" in capsys.readouterr().out
+        for other in routes:
+            assert main(["diff", str(route), str(other)]) == 0, (route, other)
+            assert capsys.readouterr().out.rstrip().endswith("no differences"), (route, other)
+    parquet = open_package(shipped_release / "parquet")
+    assert {t.format for t in parquet.tables.values()} == {"parquet"}
