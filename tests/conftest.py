@@ -19,7 +19,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 # The test command draws the same pseudo-random cases on every run, so a green build stays green
 # and a red one reproduces. HYPOTHESIS_PROFILE=explore draws fresh cases each run: a fuzzing
-# campaign whose findings are fixed and pinned as explicit tests (see README "Testing").
+# campaign whose findings are fixed and pinned as explicit tests (see docs/testing.md).
 settings.register_profile("repeatable", derandomize=True, database=None, print_blob=True)
 settings.register_profile("explore", derandomize=False, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
