@@ -41,7 +41,7 @@ def phases(root: Path) -> tuple[float, int, dict[str, float]]:
     seconds: dict[str, float] = defaultdict(float)
     for name in ("read_table", "_column_checks", "check_descriptor"):
         _wrap(seconds, validate_run, name)
-    for name in ("_read_canonical", "_typed"):
+    for name in ("_read_canonical", "typed"):
         _wrap(seconds, csv_reading, name)
     for name in ("read_sources", "check_spans", "check_attested"):
         _wrap(seconds, provenance, name)
