@@ -22,6 +22,7 @@ _BY_TYPE: dict[str, pl.DataType] = {
 
 
 SUPPORTED_TYPES = tuple(_BY_TYPE)
+_EXACT_IN_FLOAT64 = (pl.Int8, pl.Int16, pl.Int32, pl.UInt8, pl.UInt16, pl.UInt32)
 
 
 def field_dtype(field: dict[str, Any], where: str = "Table Schema") -> pl.DataType:
@@ -74,7 +75,9 @@ def stored_type_problem(dtype: pl.DataType, field: dict[str, Any]) -> str | None
     kind = field["type"]
     fits = {
         "integer": dtype.is_integer(),
-        "number": dtype.is_numeric(),
+        # Float64 as the loader returns it; an integer Float64 holds exactly. Not Float32 or Decimal, which
+        # widen to other decimals (33.31 becomes 33.310001373291016).
+        "number": dtype == pl.Float64 or dtype in _EXACT_IN_FLOAT64,
         "date": dtype == pl.Date,
         "boolean": dtype == pl.Boolean,
         "string": dtype in (pl.String, pl.Categorical) or isinstance(dtype, pl.Enum),

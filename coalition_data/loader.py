@@ -29,6 +29,10 @@ from coalition_data.package import (
 )
 
 
+# What reading a malformed file can raise. A corrupt Parquet file can make Polars panic, which is a BaseException.
+READ_ERRORS = (pl.exceptions.PolarsError, pl.exceptions.PanicException, OSError)
+
+
 def _parquet_file(package: Package, name: str, *, installed: bool) -> Path | None:
     """The table's Parquet file, if the package has one. An installed wheel always has them: there a missing
     file is tampering, and reading the CSV instead would skip the installation check."""
@@ -83,6 +87,8 @@ def _check_declared_hash(table: Table) -> None:
     """A Parquet table is read only as the descriptor describes it, when it gives a hash (a release's does)."""
     if table.hash is None:
         return
+    if not isinstance(table.hash, str):
+        raise PackageError(f"{table.path}: its resource gives a hash that is not a string: {table.hash!r}")
     algorithm, _, digest = table.hash.rpartition(":")
     algorithm = algorithm or "md5"  # the Data Package default
     if algorithm not in ("md5", "sha1", "sha256", "sha512"):
@@ -99,9 +105,9 @@ def load_file(table: Table) -> pl.DataFrame:
     try:
         if table.format == "parquet":
             _check_declared_hash(table)
-            return _typed(pl.read_parquet(table.path), table, table.path)
-        return pl.read_csv(table.path, schema=_schema(table), encoding="utf8")
-    except (pl.exceptions.PolarsError, OSError) as exc:
+            return _typed(pl.read_parquet(table.path, glob=False), table, table.path)
+        return pl.read_csv(table.path, schema=_schema(table), encoding="utf8", glob=False)
+    except READ_ERRORS as exc:
         raise PackageError(f"{table.path}: does not match its Table Schema "
                            f"(run `coalition-data validate` for every problem): {_first_line(exc)}") from None
 
@@ -141,19 +147,19 @@ def scan(name: str, *, path: str | Path | None = None, version: str | None = Non
             raise PackageError(f"table {name!r}: file {table.path} not found")
         _check_declared_hash(table)
         try:
-            return _typed(pl.scan_parquet(table.path), table, table.path)
-        except (pl.exceptions.PolarsError, OSError) as exc:
+            return _typed(pl.scan_parquet(table.path, glob=False), table, table.path)
+        except READ_ERRORS as exc:
             raise PackageError(f"{table.path}: does not match its Table Schema: {_first_line(exc)}") from None
     parquet = _parquet_file(package, name, installed=path is None)
     if parquet is not None:
         _check_unchanged(package, name, parquet, installed=path is None)
         try:
-            return _typed(pl.scan_parquet(parquet), table, parquet)
-        except (pl.exceptions.PolarsError, OSError) as exc:
+            return _typed(pl.scan_parquet(parquet, glob=False), table, parquet)
+        except READ_ERRORS as exc:
             raise PackageError(f"{parquet}: does not match its Table Schema: {_first_line(exc)}") from None
     if not table.path.is_file():
         raise PackageError(f"table {name!r}: file {table.path} not found")
-    return pl.scan_csv(table.path, schema=_schema(table), encoding="utf8")
+    return pl.scan_csv(table.path, schema=_schema(table), encoding="utf8", glob=False)
 
 
 def load(name: str, *, path: str | Path | None = None, version: str | None = None) -> pl.DataFrame:
@@ -182,8 +188,8 @@ def _read(package: Package, name: str, *, installed: bool) -> pl.DataFrame:
         return load_file(table)
     _check_unchanged(package, name, parquet, installed=installed)
     try:
-        return _typed(pl.read_parquet(parquet), table, parquet)
-    except (pl.exceptions.PolarsError, OSError) as exc:
+        return _typed(pl.read_parquet(parquet, glob=False), table, parquet)
+    except READ_ERRORS as exc:
         raise PackageError(f"{parquet}: does not match its Table Schema: {_first_line(exc)}") from None
 
 

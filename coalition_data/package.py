@@ -191,7 +191,7 @@ class Table:
     schema: dict[str, Any]
     schema_file: str = DESCRIPTOR  # the file the schema is written in: its schema file, or the descriptor
     format: str = "csv"  # or "parquet"
-    hash: str | None = None  # as the resource declares it, e.g. "sha256:<hex>"
+    hash: Any = None  # as the resource declares it, e.g. "sha256:<hex>" (anything else is refused when read)
 
     @property
     def fields(self) -> list[dict[str, Any]]:
@@ -263,7 +263,7 @@ def open_package(path: str | Path | None = None) -> Package:
             raise PackageError(f"{where if in_schema else DESCRIPTOR}: resource {name!r}: {why}")
         tables[name] = Table(name, _member(root, data, name), schema,
                              resource["schema"] if isinstance(resource.get("schema"), str) else DESCRIPTOR,
-                             table_format(resource), resource["hash"] if isinstance(resource.get("hash"), str) else None)
+                             table_format(resource), resource.get("hash"))
     return Package(root, descriptor, tables)
 
 

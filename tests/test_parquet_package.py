@@ -180,3 +180,61 @@ def test_every_package_in_a_release_is_read_by_every_command(shipped_release: Pa
             assert capsys.readouterr().out.rstrip().endswith("no differences"), (route, other)
     parquet = open_package(shipped_release / "parquet")
     assert {t.format for t in parquet.tables.values()} == {"parquet"}
+
+
+def test_validating_a_release_checks_the_parquet_copies_of_the_articles(tmp_path: Path) -> None:
+    root = Path(shutil.copytree(REPO, tmp_path / "package", ignore=shutil.ignore_patterns(".*", "tests", "docs")))
+    write_parquet(open_package(root), root / "parquet")
+    assert not [p for p in validate(root) if p.file.startswith("parquet/")]
+    copy = sorted((root / "parquet" / "data" / "sources").iterdir())[0]
+    copy.write_bytes(copy.read_bytes() + b" ")
+    assert_reported(validate(root), "parquet", file=copy.relative_to(root).as_posix())
+    copy.unlink()
+    assert_reported(validate(root), "parquet", file=copy.relative_to(root).as_posix())
+    assert any("no copy of this article" in p.message for p in validate(root))
+
+
+def test_a_path_is_read_as_a_file_never_as_a_pattern(parquet: Path, tmp_path: Path) -> None:
+    """Polars expands glob patterns in a path: "[l]ink" would match a link "link" leading out of the package."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    frame = load("events", path=parquet)
+    frame.with_columns(pl.lit("READ FROM OUTSIDE").alias("title_en")).write_parquet(outside / "events.parquet")
+    (parquet / "[l]ink").mkdir()
+    shutil.move(parquet / "events.parquet", parquet / "[l]ink" / "events.parquet")
+    (parquet / "link").symlink_to(outside)
+    descriptor = json.loads((parquet / "datapackage.json").read_text(encoding="utf-8"))
+    next(r for r in descriptor["resources"] if r["name"] == "events")["path"] = "[l]ink/events.parquet"
+    (parquet / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    assert load("events", path=parquet).equals(frame)
+    assert scan("events", path=parquet).collect().equals(frame)
+    assert validate(parquet) == []
+
+
+def test_a_corrupt_file_that_makes_polars_panic_is_a_clear_error(parquet: Path) -> None:
+    path = parquet / "claims.parquet"
+    raw = bytearray(path.read_bytes())
+    raw[22915] = 0xBC  # found by flipping bytes: Polars panics (a BaseException) on this one
+    path.write_bytes(bytes(raw))
+    problems = validate(parquet)
+    assert find(problems, "parquet", file="claims.parquet") or find(problems, "resource-hash", file="claims.parquet")
+    with pytest.raises(PackageError, match="claims.parquet"):
+        load("claims", path=parquet)
+
+
+@pytest.mark.parametrize("dtype", [pl.Float32, pl.Decimal(12, 6)])
+def test_a_number_in_a_type_that_widens_to_other_decimals_is_refused(parquet: Path, dtype: pl.DataType) -> None:
+    locations = load("locations", path=parquet)
+    rewrite(parquet, "locations", locations.with_columns(pl.col("latitude").cast(dtype)))
+    assert_reported(validate(parquet), "type", file="locations.parquet", column="latitude")
+    with pytest.raises(PackageError, match="column 'latitude' is stored as"):
+        load("locations", path=parquet)
+
+
+def test_a_hash_that_is_not_a_string_is_refused(parquet: Path) -> None:
+    descriptor = json.loads((parquet / "datapackage.json").read_text(encoding="utf-8"))
+    next(r for r in descriptor["resources"] if r["name"] == "events")["hash"] = 123
+    (parquet / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    assert any('hash must be "<algorithm>:<hex digits>"' in p.message for p in validate(parquet))
+    with pytest.raises(PackageError, match="hash must be"):
+        load("events", path=parquet)

@@ -27,9 +27,10 @@ class ParsedTable:
     frame: pl.DataFrame | None = None
     record_lines: list[int] | range = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    unit: str = "line"  # what a problem's number counts: a CSV's lines, a Parquet file's rows
 
     def line(self, row: int) -> int | None:
-        """1-based line in the CSV where data row ``row`` (0-based) starts."""
+        """1-based line in the CSV where data row ``row`` (0-based) starts (in a Parquet file, the row)."""
         return self.record_lines[row] if 0 <= row < len(self.record_lines) else None
 
     def problem(self, row: int | None, column: str | None, value: Any, rule: str, message: str) -> None:

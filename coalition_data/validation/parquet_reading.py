@@ -9,19 +9,20 @@ from __future__ import annotations
 import polars as pl
 
 from coalition_data.dtypes import stored_type_problem
+from coalition_data.loader import READ_ERRORS
 from coalition_data.package import Table
 from coalition_data.validation.csv_reading import ParsedTable, typed
 from coalition_data.validation.problems import Problem, shown
 
 
 def read_parquet_table(table: Table, file: str) -> ParsedTable:
-    parsed = ParsedTable(table, file)
+    parsed = ParsedTable(table, file, unit="row")
     if not table.path.is_file():
         parsed.problem(None, None, None, "file-missing", f"table {table.name!r} names a file that does not exist")
         return parsed
     try:
-        frame = pl.read_parquet(table.path)
-    except (pl.exceptions.PolarsError, OSError) as exc:
+        frame = pl.read_parquet(table.path, glob=False)  # a path is a file, never a pattern to expand
+    except READ_ERRORS as exc:
         message = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
         parsed.problem(None, None, None, "parquet", f"not readable as Parquet: {message}")
         return parsed
@@ -38,7 +39,7 @@ def read_parquet_table(table: Table, file: str) -> ParsedTable:
             parsed.problems.append(Problem(file, None, spec["name"], None, "type", f"the column {problem}"))
         try:
             strings.append(column.cast(pl.String))
-        except pl.exceptions.PolarsError:  # a nested column: no cell can be read
+        except READ_ERRORS:  # a nested column: no cell can be read
             strings.append(pl.Series(spec["name"], [None] * frame.height, pl.String))
     parsed.frame = typed(pl.DataFrame(strings), parsed)
     return parsed

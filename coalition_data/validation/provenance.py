@@ -63,7 +63,7 @@ def read_sources(tables: dict[str, ParsedTable], root: Path) -> Articles:
             parsed.problem(row, "sha256", sha256, "source-hash", f"the file's SHA-256 is {digest}: the text changed, or the hash is wrong")
             # the article itself, as the likelier cause (a hash is copied, a text gets edited)
             parsed.problems.append(Problem(path, None, None, None, "source-hash",
-                                           f"this article's SHA-256 is not the one {parsed.file} line {parsed.line(row)} "
+                                           f"this article's SHA-256 is not the one {parsed.file} {parsed.unit} {parsed.line(row)} "
                                            "records: the text changed (restore it exactly as published), or the hash is wrong"))
         if size is not None and len(raw) != size:
             parsed.problem(row, "bytes", size, "source-size", f"the file has {len(raw)} bytes")

@@ -10,9 +10,12 @@ from coalition_data.package import (
     Package,
     PackageError,
     Table,
+    article_files,
     inside,
     is_zip,
+    member,
     open_package,
+    read_bytes,
     resolve_root,
 )
 from coalition_data.validation import (
@@ -54,6 +57,7 @@ def validate(path: str | Path | None = None, *, frictionless_rows: bool = False)
     problems.extend(versions.identity_problems(package))
     problems.extend(_package_file_problems(root))
     problems.extend(_parquet_problems(package))
+    problems.extend(_parquet_text_problems(package))
     problems.extend(_missing_references(package))
     tables: dict[str, ParsedTable] = {}
     for name, table in package.tables.items():
@@ -150,6 +154,32 @@ def _parquet_problems(package: Package) -> list[Problem]:
     return problems
 
 
+def _parquet_text_problems(package: Package) -> list[Problem]:
+    """A release's parquet/ package carries a copy of the articles: each must be the article it copies."""
+    copies = package.root / "parquet" / "data" / "sources"
+    if not copies.is_dir() or copies.is_symlink():
+        return []
+    try:
+        originals = {path.name: path for path in article_files(package)}
+    except PackageError:
+        return []  # an article that is not a regular file inside the package: reported where it is named
+    problems = []
+    for copy in sorted(copies.iterdir()):
+        file = copy.relative_to(package.root).as_posix()
+        try:
+            same = copy.name in originals and read_bytes(member(package.root, copy)) == read_bytes(originals[copy.name])
+        except PackageError as exc:
+            problems.append(Problem(file, None, None, None, "parquet", str(exc)))
+            continue
+        if not same:
+            problems.append(Problem(file, None, None, None, "parquet", "not a byte-for-byte copy of an article under "
+                                    "data/sources/: the Parquet package would cite other words; rebuild it"))
+    missing = sorted(originals.keys() - {copy.name for copy in copies.iterdir()})
+    problems += [Problem(f"parquet/data/sources/{name}", None, None, None, "parquet",
+                         "the Parquet package has no copy of this article: rebuild it") for name in missing]
+    return problems
+
+
 def _cross_table_checks(tables: dict[str, ParsedTable], articles: provenance.Articles) -> None:
     for rule in integrity.ALL:
         rule(tables)
@@ -189,14 +219,17 @@ def _column_checks(parsed: ParsedTable) -> None:
                 parsed.problem(index, column, value, rule.rule, rule.message)
 
 def _frictionless_rows(root: Path) -> list[Problem]:
-    """The opt-in cross-check: frictionless reads every row itself (slow, but independent of our reader)."""
+    """The opt-in cross-check: frictionless reads every row itself (slow, but independent of our reader).
+    It reads a Parquet table through pandas, and counts its rows from 2 as if a header line came first."""
     import frictionless
 
     report = frictionless.validate(str(root / DESCRIPTOR))
     problems = []
     for task in report.tasks:
+        parquet = (task.place or "").endswith(".parquet")
         for error in task.errors:
             line = getattr(error, "row_number", None)
+            line = line - 1 if parquet and line is not None else line
             column = getattr(error, "field_name", None)
             value = getattr(error, "cell", None)
             problems.append(Problem(task.place or DESCRIPTOR, line, column, value, f"frictionless:{error.type}", error.message))
