@@ -53,7 +53,9 @@ def _check_unchanged(package: Package, name: str, path: Path, *, installed: bool
         if isinstance(resources, list) else None
     if entry is None or "hash" not in entry:
         raise PackageError(f"{path}: not listed with a hash in parquet/datapackage.json")
-    digest = hashlib.sha256(read_bytes(path)).hexdigest()
+    raw = read_bytes(path)
+    _check_size(raw, path)
+    digest = hashlib.sha256(raw).hexdigest()
     if f"sha256:{digest}" != entry["hash"]:
         if installed:
             raise PackageError(f"{path}: the file was changed after installation (its SHA-256 no longer matches "
@@ -83,8 +85,11 @@ def _typed(frame: pl.DataFrame | pl.LazyFrame, table: Table, path: Path) -> pl.D
     return frame.cast(dict(schema))
 
 
-def _check_declared_hash(table: Table) -> None:
-    """A Parquet table is read only as the descriptor describes it, when it gives a hash (a release's does)."""
+def _check_parquet(table: Table) -> None:
+    """A Parquet table is read only as the descriptor describes it, when it gives a hash (a release's does),
+    and only if its footer declares no more data than a zip may unpack to (a small file can hold gigabytes)."""
+    raw = read_bytes(table.path)
+    _check_size(raw, table.path)
     if table.hash is None:
         return
     if not isinstance(table.hash, str):
@@ -93,9 +98,15 @@ def _check_declared_hash(table: Table) -> None:
     algorithm = algorithm or "md5"  # the Data Package default
     if algorithm not in ("md5", "sha1", "sha256", "sha512"):
         raise PackageError(f"{table.path}: its resource gives a hash that cannot be checked: {table.hash!r}")
-    if hashlib.new(algorithm, read_bytes(table.path)).hexdigest() != digest.lower():
+    if hashlib.new(algorithm, raw).hexdigest() != digest.lower():
         raise PackageError(f"{table.path}: its {algorithm} is not the one the descriptor records; the file was "
                            "changed after the descriptor was written")
+
+
+def _check_size(raw: bytes, path: Path) -> None:
+    from coalition_data.parquet_footer import check_size
+
+    check_size(raw, str(path))
 
 
 def load_file(table: Table) -> pl.DataFrame:
@@ -104,7 +115,7 @@ def load_file(table: Table) -> pl.DataFrame:
         raise PackageError(f"table {table.name!r}: file {table.path} not found")
     try:
         if table.format == "parquet":
-            _check_declared_hash(table)
+            _check_parquet(table)
             return _typed(pl.read_parquet(table.path, glob=False), table, table.path)
         return pl.read_csv(table.path, schema=_schema(table), encoding="utf8", glob=False)
     except READ_ERRORS as exc:
@@ -145,7 +156,7 @@ def scan(name: str, *, path: str | Path | None = None, version: str | None = Non
     if table.format == "parquet":
         if not table.path.is_file():
             raise PackageError(f"table {name!r}: file {table.path} not found")
-        _check_declared_hash(table)
+        _check_parquet(table)
         try:
             return _typed(pl.scan_parquet(table.path, glob=False), table, table.path)
         except READ_ERRORS as exc:

@@ -238,3 +238,15 @@ def test_a_hash_that_is_not_a_string_is_refused(parquet: Path) -> None:
     assert any('hash must be "<algorithm>:<hex digits>"' in p.message for p in validate(parquet))
     with pytest.raises(PackageError, match="hash must be"):
         load("events", path=parquet)
+
+
+def test_a_decompression_bomb_is_refused_before_it_is_read(parquet: Path) -> None:
+    """One 100 MB cell of a repeated letter packs into a few kilobytes: refused from the footer, unread."""
+    events = load("events", path=parquet)
+    bomb = events.head(1).with_columns(pl.lit("a" * 100_000_000).alias("summary_en"))
+    rewrite(parquet, "events", bomb)
+    assert (parquet / "events.parquet").stat().st_size < 1_000_000
+    assert_reported(validate(parquet), "parquet", file="events.parquet")
+    for read in (load, scan):
+        with pytest.raises(PackageError, match=r"events\.parquet: its data decompresses to \d+ times"):
+            read("events", path=parquet)

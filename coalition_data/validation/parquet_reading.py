@@ -10,7 +10,8 @@ import polars as pl
 
 from coalition_data.dtypes import stored_type_problem
 from coalition_data.loader import READ_ERRORS
-from coalition_data.package import Table
+from coalition_data.package import PackageError, Table, read_bytes
+from coalition_data.parquet_footer import check_size
 from coalition_data.validation.csv_reading import ParsedTable, typed
 from coalition_data.validation.problems import Problem, shown
 
@@ -19,6 +20,11 @@ def read_parquet_table(table: Table, file: str) -> ParsedTable:
     parsed = ParsedTable(table, file, unit="row")
     if not table.path.is_file():
         parsed.problem(None, None, None, "file-missing", f"table {table.name!r} names a file that does not exist")
+        return parsed
+    try:
+        check_size(read_bytes(table.path), file)
+    except PackageError as exc:
+        parsed.problem(None, None, None, "parquet", str(exc).removeprefix(f"{file}: "))
         return parsed
     try:
         frame = pl.read_parquet(table.path, glob=False)  # a path is a file, never a pattern to expand
