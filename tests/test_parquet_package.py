@@ -235,7 +235,7 @@ def test_a_hash_that_is_not_a_string_is_refused(parquet: Path) -> None:
     descriptor = json.loads((parquet / "datapackage.json").read_text(encoding="utf-8"))
     next(r for r in descriptor["resources"] if r["name"] == "events")["hash"] = 123
     (parquet / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
-    assert any('hash must be "<algorithm>:<hex digits>"' in p.message for p in validate(parquet))
+    assert any("hash must be a string" in p.message for p in validate(parquet))
     with pytest.raises(PackageError, match="hash must be"):
         load("events", path=parquet)
 
