@@ -26,8 +26,16 @@ STOP, TRUE, FALSE, BYTE, I16, I32, I64, DOUBLE, BINARY, LIST, SET, MAP, STRUCT =
 FILE_ROW_GROUPS = 4  # FileMetaData.row_groups: list<RowGroup>
 GROUP_COLUMNS = 1  # RowGroup.columns: list<ColumnChunk>
 GROUP_TOTAL_BYTE_SIZE = 2  # RowGroup.total_byte_size: i64
+CHUNK_FILE_PATH = 1  # ColumnChunk.file_path: the column's data in another file
 CHUNK_META_DATA = 3  # ColumnChunk.meta_data: ColumnMetaData
 META_TOTAL_UNCOMPRESSED_SIZE = 6  # ColumnMetaData.total_uncompressed_size: i64
+META_TOTAL_COMPRESSED_SIZE = 7  # ColumnMetaData.total_compressed_size: i64
+META_DATA_PAGE_OFFSET = 9  # ColumnMetaData.data_page_offset: i64
+META_DICTIONARY_PAGE_OFFSET = 11  # ColumnMetaData.dictionary_page_offset: i64
+
+
+_META_NAMES = {META_TOTAL_UNCOMPRESSED_SIZE: "total_uncompressed_size", META_TOTAL_COMPRESSED_SIZE: "total_compressed_size",
+               META_DATA_PAGE_OFFSET: "data_page_offset", META_DICTIONARY_PAGE_OFFSET: "dictionary_page_offset"}
 
 
 class _Malformed(Exception):
@@ -46,7 +54,7 @@ def uncompressed_size(raw: bytes, file: str) -> int:
         length = int.from_bytes(raw[-8:-4], "little")
         if not 0 < length <= len(raw) - 12:
             raise _Malformed(f"footer length {length} out of range")
-        footer = _Footer(memoryview(raw)[len(raw) - 8 - length:len(raw) - 8])
+        footer = _Footer(memoryview(raw)[len(raw) - 8 - length:len(raw) - 8], data_end=len(raw) - 8 - length)
         group_sizes, column_sizes = footer.file_metadata()
     except _Malformed as exc:
         raise PackageError(f"{file}: not a readable Parquet file ({exc})") from None
@@ -67,9 +75,10 @@ def check_size(raw: bytes, file: str, limit: int = MAX_BYTES, ratio: int = MAX_R
 class _Footer:
     """A cursor over a Thrift Compact Protocol FileMetaData."""
 
-    def __init__(self, data: memoryview) -> None:
+    def __init__(self, data: memoryview, data_end: int) -> None:
         self.data = data
         self.pos = 0
+        self.data_end = data_end  # where the column data must end: the footer follows it
 
     def file_metadata(self) -> tuple[int, int]:
         """(sum of RowGroup.total_byte_size, sum of ColumnMetaData.total_uncompressed_size)."""
@@ -102,18 +111,27 @@ class _Footer:
             if field == CHUNK_META_DATA:
                 self._expect(STRUCT, kind, "ColumnChunk.meta_data")
                 size += self._column_metadata()
+            elif field == CHUNK_FILE_PATH:  # a reader that followed it would read outside the package
+                raise _Malformed("a column's data is in another file (ColumnChunk.file_path)")
             else:
                 self._skip(kind, depth=3)
         return size
 
     def _column_metadata(self) -> int:
-        size = 0
+        """The column's uncompressed size, once its compressed bytes are found to lie between the magic and
+        the footer (Polars panics on a chunk that reaches past the end of the file)."""
+        sizes: dict[int, int] = {}
         for field, kind in self._fields(depth=4):
-            if field == META_TOTAL_UNCOMPRESSED_SIZE:
-                size += self._size(kind, "ColumnMetaData.total_uncompressed_size")
+            if field in _META_NAMES:
+                sizes[field] = self._size(kind, f"ColumnMetaData.{_META_NAMES[field]}")
             else:
                 self._skip(kind, depth=4)
-        return size
+        offsets = [sizes[f] for f in (META_DATA_PAGE_OFFSET, META_DICTIONARY_PAGE_OFFSET) if sizes.get(f)]  # 0: none
+        start, length = min(offsets, default=len(MAGIC)), sizes.get(META_TOTAL_COMPRESSED_SIZE, 0)
+        if any(not len(MAGIC) <= offset <= self.data_end for offset in offsets) or start + length > self.data_end:
+            raise _Malformed(f"a column's data (at {', '.join(map(str, offsets)) or start}, {length} bytes) does not "
+                             f"lie between the magic and the footer at {self.data_end}")
+        return sizes.get(META_TOTAL_UNCOMPRESSED_SIZE, 0)
 
     def _fields(self, depth: int) -> Iterator[tuple[int, int]]:
         """The (field id, type id) of each field of the struct at the cursor; the caller reads or skips each value."""

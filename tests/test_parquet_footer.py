@@ -278,3 +278,41 @@ def test_fuzzed_files_give_a_size_or_a_package_error_quickly() -> None:
             refused += 1
         assert time.perf_counter() - start < 0.5, raw
     assert refused > 1000  # most mutations break the footer; the rest still parse
+
+
+def located(offset: int, compressed: int, dictionary: int | None = None) -> bytes:
+    """A column whose compressed data starts at ``offset`` (its dictionary page, if any, at ``dictionary``)."""
+    fields = [(1, I32, zigzag(6)), (6, I64, zigzag(compressed)), (7, I64, zigzag(compressed)),
+              (9, I64, zigzag(offset))]
+    if dictionary is not None:
+        fields.append((11, I64, zigzag(dictionary)))
+    return struct((2, I64, zigzag(0)), (3, STRUCT, struct(*fields)))
+
+
+@pytest.mark.parametrize(("column", "refused"), [
+    (located(4, 100), False), (located(60, 44, dictionary=4), False), (located(0, 15, dictionary=4), False),
+    (located(4, 101), True), (located(10**9, 1), True), (located(2, 10), True), (located(4, 10, dictionary=10**9), True),
+])
+def test_a_columns_data_must_lie_between_the_magic_and_the_footer(column: bytes, refused: bool) -> None:
+    """Polars panics (a BaseException, with a Rust backtrace on stderr) on a chunk reaching past the file."""
+    raw = file_with(row_group(column, size=1), data=100)
+    if refused:
+        with pytest.raises(PackageError, match=r"f: not a readable Parquet file \(a column's data .* does not lie"):
+            uncompressed_size(raw, "f")
+    else:
+        uncompressed_size(raw, "f")
+
+
+def test_a_column_in_another_file_is_refused() -> None:
+    elsewhere = struct((1, BINARY, varint(11) + b"/etc/passwd"), (2, I64, zigzag(0)),
+                       (3, STRUCT, struct((6, I64, zigzag(1)))))
+    with pytest.raises(PackageError, match=r"in another file \(ColumnChunk.file_path\)"):
+        uncompressed_size(file_with(row_group(elsewhere, size=1)), "f")
+
+
+def test_the_byte_that_made_polars_panic_is_refused_from_the_footer(real_files: list[Path]) -> None:
+    [claims] = [path for path in real_files if path.name == "claims.parquet"]
+    raw = bytearray(claims.read_bytes())
+    raw[22915] = 0xBC  # in the footer: a column's offset now points far past the end of the file
+    with pytest.raises(PackageError, match="does not lie between the magic and the footer"):
+        uncompressed_size(bytes(raw), "claims.parquet")
