@@ -303,3 +303,11 @@ def test_csv_writer_quoting_every_field_turns_nulls_into_empty_strings(package: 
     assert_reported(problems, "type", file="data/events.csv", line=date_row + 2, column="date_start")
     # headline_ar must occur in an article, but the empty string is the empty-string rule's to report
     assert not find(problems, "attested", file="data/sources.csv", line=text_row + 2)
+
+
+def test_an_unreadable_table_makes_no_row_an_orphan(package: PackageCopy) -> None:
+    """Which sources, actors and places the claims refer to is unknown when claims.csv cannot be read."""
+    package.csv("claims").write_bytes(b"")
+    problems = package.validate()
+    assert_reported(problems, "empty-file", file="data/claims.csv")
+    assert not [p for p in problems if p.rule == "orphan"], problems

@@ -85,12 +85,12 @@ def check_orphans(tables: dict[str, ParsedTable]) -> None:
             continue
         target = tables[name]
         key = target.table.primary_key[0]
-        used = []
-        for parsed in tables.values():
-            if parsed.table.name in DESCRIBING_TABLES or parsed.frame is None:
-                continue
-            used += [parsed.frame[fields[0]].alias(key) for fields, ref_table, _ in foreign_keys(parsed)
-                     if ref_table == name and len(fields) == 1]
+        referring = [parsed for parsed in tables.values() if parsed.table.name not in DESCRIBING_TABLES
+                     and any(ref_table == name for _, ref_table, _ in foreign_keys(parsed))]
+        if any(parsed.frame is None for parsed in referring):
+            continue  # which rows an unreadable table refers to is unknown: no row can be called an orphan
+        used = [parsed.frame[fields[0]].alias(key) for parsed in referring
+                for fields, ref_table, _ in foreign_keys(parsed) if ref_table == name and len(fields) == 1]
         for row, value in _unreferenced(target.frame, key, used).iter_rows():
             target.problem(row, key, value, "orphan", f"no other row refers to this {name[:-1]}")
 
