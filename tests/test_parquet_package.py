@@ -250,3 +250,12 @@ def test_a_decompression_bomb_is_refused_before_it_is_read(parquet: Path) -> Non
     for read in (load, scan):
         with pytest.raises(PackageError, match=r"events\.parquet: its data decompresses to \d+ times"):
             read("events", path=parquet)
+
+
+def test_an_encoding_other_than_utf8_on_a_parquet_table_is_refused(parquet: Path) -> None:
+    descriptor = json.loads((parquet / "datapackage.json").read_text(encoding="utf-8"))
+    descriptor["resources"][0]["encoding"] = "latin-1"
+    (parquet / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    assert any("encoding is not supported for a Parquet file" in p.message for p in validate(parquet))
+    with pytest.raises(PackageError, match="encoding is not supported for a Parquet file"):
+        load("sources", path=parquet)
