@@ -38,6 +38,21 @@ def _as_json(problems: list[tuple[Any, str] | None]) -> list[tuple[Any, str]]:
     return [(value if isinstance(value, str) else _shown(value), message) for value, message in filter(None, problems)]
 
 
+HASH_ALGORITHMS = ("md5", "sha1", "sha256", "sha512")
+
+
+def hash_problem(declared: str, raw: bytes) -> tuple[str, str] | None:
+    """Why ``raw`` does not have the hash a resource declares (``"sha256:<hex>"``; a bare digest is MD5, the
+    Data Package default): ("unknown", the algorithm) or ("differs", the algorithm); None if it has it."""
+    import hashlib
+
+    algorithm, _, digest = declared.rpartition(":")
+    algorithm = algorithm or "md5"
+    if algorithm not in HASH_ALGORITHMS:
+        return "unknown", algorithm
+    return None if hashlib.new(algorithm, raw).hexdigest() == digest.lower() else ("differs", algorithm)
+
+
 def table_format(resource: dict[str, Any]) -> str:
     """"csv" or "parquet": the declared format, else (as frictionless infers it) the path's extension."""
     declared = resource.get("format")

@@ -15,6 +15,7 @@ from typing import Any
 
 import polars as pl
 
+from coalition_data.descriptor_support import hash_problem
 from coalition_data.dtypes import polars_schema, stored_type_problem
 from coalition_data.package import (
     BUNDLED,
@@ -27,7 +28,6 @@ from coalition_data.package import (
     read_bytes,
     read_json,
 )
-
 
 # What reading a malformed file can raise. A corrupt Parquet file can make Polars panic, which is a BaseException.
 READ_ERRORS = (pl.exceptions.PolarsError, pl.exceptions.PanicException, OSError)
@@ -96,14 +96,11 @@ def _check_parquet(table: Table) -> None:
 def _check_hash(table: Table, raw: bytes) -> None:
     if table.hash is None:
         return
-    if not isinstance(table.hash, str):
-        raise PackageError(f"{table.path}: its resource gives a hash that is not a string: {table.hash!r}")
-    algorithm, _, digest = table.hash.rpartition(":")
-    algorithm = algorithm or "md5"  # the Data Package default
-    if algorithm not in ("md5", "sha1", "sha256", "sha512"):
+    wrong = hash_problem(table.hash, raw) if isinstance(table.hash, str) else ("unknown", None)
+    if wrong is not None and wrong[0] == "unknown":
         raise PackageError(f"{table.path}: its resource gives a hash that cannot be checked: {table.hash!r}")
-    if hashlib.new(algorithm, raw).hexdigest() != digest.lower():
-        raise PackageError(f"{table.path}: its {algorithm} is not the one the descriptor records; the file was "
+    if wrong is not None:
+        raise PackageError(f"{table.path}: its {wrong[1]} is not the one the descriptor records; the file was "
                            "changed after the descriptor was written")
 
 
@@ -124,10 +121,11 @@ def load_file(table: Table) -> pl.DataFrame:
         return pl.read_csv(table.path, schema=_schema(table), encoding="utf8", glob=False)
     except READ_ERRORS as exc:
         raise PackageError(f"{table.path}: does not match its Table Schema "
-                           f"(run `coalition-data validate` for every problem): {_first_line(exc)}") from None
+                           f"(run `coalition-data validate` for every problem): {first_line(exc)}") from None
 
 
-def _first_line(exc: Exception, limit: int = 300) -> str:
+def first_line(exc: BaseException, limit: int = 300) -> str:
+    """The first line of an error's message, cut to ``limit`` characters."""
     line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
     return line if len(line) <= limit else f"{line[:limit]}…"
 
@@ -164,14 +162,14 @@ def scan(name: str, *, path: str | Path | None = None, version: str | None = Non
         try:
             return _typed(pl.scan_parquet(table.path, glob=False), table, table.path)
         except READ_ERRORS as exc:
-            raise PackageError(f"{table.path}: does not match its Table Schema: {_first_line(exc)}") from None
+            raise PackageError(f"{table.path}: does not match its Table Schema: {first_line(exc)}") from None
     parquet = _parquet_file(package, name, installed=path is None)
     if parquet is not None:
         _check_unchanged(package, name, parquet, installed=path is None)
         try:
             return _typed(pl.scan_parquet(parquet, glob=False), table, parquet)
         except READ_ERRORS as exc:
-            raise PackageError(f"{parquet}: does not match its Table Schema: {_first_line(exc)}") from None
+            raise PackageError(f"{parquet}: does not match its Table Schema: {first_line(exc)}") from None
     if not table.path.is_file():
         raise PackageError(f"table {name!r}: file {table.path} not found")
     return pl.scan_csv(table.path, schema=_schema(table), encoding="utf8", glob=False)
@@ -205,7 +203,7 @@ def _read(package: Package, name: str, *, installed: bool) -> pl.DataFrame:
     try:
         return _typed(pl.read_parquet(parquet, glob=False), table, parquet)
     except READ_ERRORS as exc:
-        raise PackageError(f"{parquet}: does not match its Table Schema: {_first_line(exc)}") from None
+        raise PackageError(f"{parquet}: does not match its Table Schema: {first_line(exc)}") from None
 
 
 def load_all(*, path: str | Path | None = None, version: str | None = None) -> dict[str, pl.DataFrame]:

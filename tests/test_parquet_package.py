@@ -183,6 +183,7 @@ def test_every_package_in_a_release_is_read_by_every_command(shipped_release: Pa
 
 
 def test_validating_a_release_checks_the_parquet_copies_of_the_articles(tmp_path: Path) -> None:
+    """And lists no folder that a link takes out of the package."""
     root = Path(shutil.copytree(REPO, tmp_path / "package", ignore=shutil.ignore_patterns(".*", "tests", "docs")))
     write_parquet(open_package(root), root / "parquet")
     assert not [p for p in validate(root) if p.file.startswith("parquet/")]
@@ -192,6 +193,12 @@ def test_validating_a_release_checks_the_parquet_copies_of_the_articles(tmp_path
     copy.unlink()
     assert_reported(validate(root), "parquet", file=copy.relative_to(root).as_posix())
     assert any("no copy of this article" in p.message for p in validate(root))
+    outside = tmp_path / "outside" / "sources"
+    outside.mkdir(parents=True)
+    (outside / "secret.txt").write_text("not the package's\n", encoding="utf-8")
+    shutil.rmtree(root / "parquet" / "data")
+    (root / "parquet" / "data").symlink_to(outside.parent)
+    assert not [p for p in validate(root) if p.file.startswith("parquet/data/")]
 
 
 def test_a_path_is_read_as_a_file_never_as_a_pattern(parquet: Path, tmp_path: Path) -> None:
@@ -211,15 +218,38 @@ def test_a_path_is_read_as_a_file_never_as_a_pattern(parquet: Path, tmp_path: Pa
     assert validate(parquet) == []
 
 
-def test_a_corrupt_file_that_makes_polars_panic_is_a_clear_error(parquet: Path) -> None:
+def test_a_corrupt_footer_that_made_polars_panic_is_refused_before_polars_reads_it(
+        parquet: Path, capfd: pytest.CaptureFixture[str]) -> None:
     path = parquet / "claims.parquet"
     raw = bytearray(path.read_bytes())
-    raw[22915] = 0xBC  # found by flipping bytes: Polars panics (a BaseException) on this one
+    raw[22915] = 0xBC  # found by flipping bytes: a column's offset now points past the end of the file
     path.write_bytes(bytes(raw))
-    problems = validate(parquet)
-    assert find(problems, "parquet", file="claims.parquet") or find(problems, "resource-hash", file="claims.parquet")
-    with pytest.raises(PackageError, match="claims.parquet"):
+    rewrite_hash = hashlib.sha256(bytes(raw)).hexdigest()  # its hash recorded too: only the footer can refuse it
+    descriptor = json.loads((parquet / "datapackage.json").read_text(encoding="utf-8"))
+    next(r for r in descriptor["resources"] if r["name"] == "claims")["hash"] = f"sha256:{rewrite_hash}"
+    (parquet / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    [problem] = find(validate(parquet), "parquet", file="claims.parquet")
+    assert "does not lie between the magic and the footer" in problem.message
+    with pytest.raises(PackageError, match="claims.parquet: not a readable Parquet file"):
         load("claims", path=parquet)
+    assert "panicked" not in capfd.readouterr().err  # Polars never saw it
+
+
+@pytest.mark.parametrize("read", ["load", "scan", "validate"])
+def test_a_polars_panic_is_a_clear_error_naming_the_file(parquet: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         read: str) -> None:
+    """A panic is a BaseException, which `except Exception` lets through as a traceback."""
+    def panic(*args: object, **kwargs: object) -> None:
+        raise pl.exceptions.PanicException("assertion failed: range.end as u64 <= self.size")
+
+    monkeypatch.setattr(pl, "read_parquet", panic)
+    monkeypatch.setattr(pl, "scan_parquet", panic)
+    if read == "validate":
+        [problem] = find(validate(parquet), "parquet", file="events.parquet")
+        assert "assertion failed" in problem.message
+    else:
+        with pytest.raises(PackageError, match=r"events\.parquet: .*assertion failed"):
+            (load if read == "load" else scan)("events", path=parquet)
 
 
 @pytest.mark.parametrize("dtype", [pl.Float32, pl.Decimal(12, 6)])

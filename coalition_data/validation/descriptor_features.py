@@ -4,7 +4,6 @@ size and hash a resource declares, checked against its file."""
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +16,14 @@ from coalition_data.descriptor_support import (  # noqa: F401 -- the validate si
     TRUE_VALUES,
     _shown,
     field_problems,
+    hash_problem,
     resource_problems,
     schema_problems,
     table_format,
 )
 from coalition_data.package import DESCRIPTOR
 from coalition_data.validation.problems import Problem, shown
+
 
 def declared_file_problems(resource: dict[str, Any], path: Path, file: str) -> list[Problem]:
     """The size and hash a resource declares (a release's descriptor does) must be its file's."""
@@ -34,16 +35,14 @@ def declared_file_problems(resource: dict[str, Any], path: Path, file: str) -> l
         problems.append(Problem(file, None, None, _value(resource["bytes"]), "resource-bytes",
                                 f"{DESCRIPTOR} says the file has {_shown(resource['bytes'])} bytes; it has {len(raw)}"))
     declared = resource.get("hash")
-    if declared is not None:
-        algorithm, _, digest = declared.rpartition(":") if isinstance(declared, str) else ("", "", "")
-        algorithm = algorithm or "md5"  # the Data Package default
-        if algorithm not in ("md5", "sha1", "sha256", "sha512"):
-            problems.append(Problem(file, None, None, _value(declared), "resource-hash",
-                                    f"{DESCRIPTOR} gives a hash validate cannot check: use sha256:<hex digits>"))
-        elif hashlib.new(algorithm, raw).hexdigest() != digest.lower():
-            problems.append(Problem(file, None, None, _value(declared), "resource-hash",
-                                    f"the file's {algorithm} is not the one {DESCRIPTOR} records: the file changed "
-                                    "after the descriptor was written"))
+    wrong = hash_problem(declared, raw) if isinstance(declared, str) else None  # any other is a descriptor problem
+    if wrong is not None and wrong[0] == "unknown":
+        problems.append(Problem(file, None, None, _value(declared), "resource-hash",
+                                f"{DESCRIPTOR} gives a hash validate cannot check: use sha256:<hex digits>"))
+    elif wrong is not None:
+        problems.append(Problem(file, None, None, _value(declared), "resource-hash",
+                                f"the file's {wrong[1]} is not the one {DESCRIPTOR} records: the file changed "
+                                "after the descriptor was written"))
     return problems
 
 

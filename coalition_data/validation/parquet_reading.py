@@ -9,7 +9,7 @@ from __future__ import annotations
 import polars as pl
 
 from coalition_data.dtypes import stored_type_problem
-from coalition_data.loader import READ_ERRORS
+from coalition_data.loader import READ_ERRORS, first_line
 from coalition_data.package import PackageError, Table, read_bytes
 from coalition_data.parquet_footer import check_size
 from coalition_data.validation.csv_reading import ParsedTable, typed
@@ -29,8 +29,7 @@ def read_parquet_table(table: Table, file: str) -> ParsedTable:
     try:
         frame = pl.read_parquet(table.path, glob=False)  # a path is a file, never a pattern to expand
     except READ_ERRORS as exc:
-        message = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
-        parsed.problem(None, None, None, "parquet", f"not readable as Parquet: {message}")
+        parsed.problem(None, None, None, "parquet", f"not readable as Parquet: {first_line(exc)}")
         return parsed
     if frame.columns != table.field_names:
         parsed.problems.append(Problem(file, None, None, shown(",".join(frame.columns)), "header",

@@ -157,8 +157,8 @@ def _parquet_problems(package: Package) -> list[Problem]:
 def _parquet_text_problems(package: Package) -> list[Problem]:
     """A release's parquet/ package carries a copy of the articles: each must be the article it copies."""
     copies = package.root / "parquet" / "data" / "sources"
-    if not copies.is_dir() or copies.is_symlink():
-        return []
+    if not copies.is_dir() or not copies.resolve().is_relative_to(package.root.resolve()):
+        return []  # none, or a folder reached through a link out of the package: never listed
     try:
         originals = {path.name: path for path in article_files(package)}
     except PackageError:

@@ -22,6 +22,7 @@ from coalition_data.package import (
     SEMVER,
     Package,
     PackageError,
+    article_files,
     inside,
     is_installed,
     member,
@@ -52,10 +53,9 @@ def _file_hashes(package: Package) -> dict[str, str]:
     root = package.root
     descriptor = {k: v for k, v in package.descriptor.items() if k != "version"}
     hashes = {DESCRIPTOR: _digest(json.dumps(descriptor, sort_keys=True).encode())}
-    files = [t.path for t in package.tables.values()] + sorted((root / "data" / "sources").glob("*.txt"))
-    files += sorted((root / "schemas").glob("*.json"))
+    files = [member(root, t.path) for t in package.tables.values()] + article_files(package)
+    files += [member(root, path) for path in sorted((root / "schemas").glob("*.json"))]
     for path in files:
-        path = member(root, path)
         if path.is_file():
             hashes[path.relative_to(root).as_posix()] = _digest(read_bytes(path))
     return hashes
